@@ -1,0 +1,1 @@
+"""The pure core: Polars/NumPy in, frames and frozen dataclasses out. Never imports Django."""

@@ -1,0 +1,1 @@
+"""Metrics of the DESIGN §4 contract, one module per family."""
