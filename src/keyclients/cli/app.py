@@ -1,0 +1,119 @@
+"""The Typer application and its commands; heavy imports happen inside the commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import common
+from .common import (
+    AmountOpt,
+    ClientOpt,
+    DateOpt,
+    DateOrderOpt,
+    DocOpt,
+    DueOpt,
+    FormatOpt,
+    InnOpt,
+    LangOpt,
+    PaidOpt,
+    SheetOpt,
+    StrictOpt,
+)
+
+app = typer.Typer(
+    name="keyclients",
+    help="Key clients, revenue concentration and cash-gap risk from your own files.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def analyze(
+    sales: Annotated[Path, typer.Argument(help="Sales file: CSV or XLSX (1C, CRM, Excel).")],
+    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    sheet: SheetOpt = None,
+    client: ClientOpt = None,
+    inn: InnOpt = None,
+    date: DateOpt = None,
+    amount: AmountOpt = None,
+    doc: DocOpt = None,
+    due_date: DueOpt = None,
+    paid_date: PaidOpt = None,
+    date_order: DateOrderOpt = None,
+    strict: StrictOpt = False,
+    output: FormatOpt = "table",
+    top: Annotated[int, typer.Option("--top", help="Clients shown in the table.")] = 20,
+    lang: LangOpt = None,
+) -> None:
+    """Who the key clients are by revenue, and how concentrated the business is."""
+    common.check_choice(output, "--format", ("table", "json"))
+    common.check_choice(date_order, "--date-order", ("dmy", "mdy"))
+    first = common.parse_day(date_from, "--from")
+    last = common.parse_day(date_to, "--to")
+    if first and last and first > last:
+        common.fail("--from is after --to")
+    mapping = common.mapping_from(
+        client=client, inn=inn, date=date, amount=amount, doc=doc, due_date=due_date,
+        paid_date=paid_date,
+    )
+    from keyclients.core.ingest import IngestError, read_sales
+    from keyclients.core.summary import analyze_sales
+
+    try:
+        result = read_sales(sales, mapping=mapping, sheet=sheet, date_order=date_order)  # type: ignore[arg-type]
+    except IngestError as exc:
+        common.fail(f"{sales}: {exc}")
+    report = result.report
+    if strict and report.rows_rejected:
+        first_bad = report.rejected[0]
+        common.fail(
+            f"{sales}: {report.rows_rejected} row(s) cannot be parsed; first: row {first_bad.row}, "
+            f"column {first_bad.column!r}, value {first_bad.value!r}: {first_bad.reason}"
+        )
+    if (first or last) and result.frame.get_column("date").null_count() == result.frame.height:
+        common.fail(f"{sales}: the file has no dates, so --from/--to cannot be applied")
+    summary = analyze_sales(result.frame, report, date_from=first, date_to=last)
+    if output == "json":
+        _print_json(summary)
+        return
+    from .render import render_analysis
+
+    render_analysis(summary, report, file=str(sales), top=top, lang=common.language(lang))
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Where the demo files are written.")
+    ] = Path("data/demo"),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the demo company.")] = 42,
+    lang: LangOpt = None,
+) -> None:
+    """Generate the demo company's files and analyze its sales."""
+    from keyclients.core.demo import generate_company, write_files
+    from keyclients.core.ingest import read_sales
+    from keyclients.core.summary import analyze_sales
+
+    from .render import render_analysis
+
+    company = generate_company(seed=seed)
+    paths = write_files(company, data_dir)
+    print("Demo files:", ", ".join(str(p) for p in paths.values()), file=sys.stderr)
+    result = read_sales(paths["sales.csv"])
+    summary = analyze_sales(result.frame, result.report)
+    render_analysis(
+        summary, result.report, file=str(paths["sales.csv"]), top=20, lang=common.language(lang)
+    )
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, allow_nan=False))
+    sys.stdout.write("\n")

@@ -1,0 +1,87 @@
+"""Resolving client identity over the rows of one analysis (DESIGN §3 "Client identity").
+
+A valid INN is the key; otherwise the normalized name. A row without a (valid) INN whose
+normalized name appears with exactly one valid INN elsewhere belongs to that INN's client.
+Works on the distinct INNs and names only, so a million rows cost a few thousand Python calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from .identity import clean_inn, inn_is_valid, normalize_name
+
+
+def resolve_clients(frames: Sequence[pl.DataFrame]) -> tuple[list[pl.DataFrame], list[str]]:
+    """Add `inn` (valid or null), `client_key` and `client` (display name) to each frame.
+
+    Each frame brings a `client_raw` (the name as written) and `inn_raw` column. Names are
+    joined to INNs across all the frames given, so payments find the clients of the sales file.
+    Returns the frames and warnings (invalid INNs).
+    """
+    warnings: list[str] = []
+    inn_values = pl.concat([f.get_column("inn_raw") for f in frames]).drop_nulls().unique()
+    cleaned = {raw: clean_inn(raw) for raw in inn_values.to_list()}
+    valid = {raw: (inn if inn_is_valid(inn) else None) for raw, inn in cleaned.items()}
+    inn_map = pl.DataFrame(
+        {"inn_raw": list(valid), "inn": list(valid.values())},
+        schema={"inn_raw": pl.String(), "inn": pl.String()},
+    )
+    names = pl.concat([f.get_column("client_raw") for f in frames]).drop_nulls().unique()
+    name_map = pl.DataFrame(
+        {"client_raw": names, "name_key": [normalize_name(n) for n in names.to_list()]},
+        schema={"client_raw": pl.String(), "name_key": pl.String()},
+    )
+
+    enriched = [
+        f.join(inn_map, on="inn_raw", how="left").join(name_map, on="client_raw", how="left")
+        for f in frames
+    ]
+    both = pl.concat([f.select("name_key", "inn", "inn_raw", "client_raw", "row") for f in enriched])
+    invalid = (
+        both.filter(pl.col("inn_raw").is_not_null() & pl.col("inn").is_null())
+        .group_by("inn_raw")
+        .agg(pl.len().alias("rows"), pl.col("row").min().alias("first_row"))
+        .sort("first_row")
+    )
+    for inn_raw, rows, first_row in invalid.iter_rows():
+        warnings.append(
+            f"invalid INN {inn_raw!r} on {rows} row(s), first at row {first_row}: "
+            "matched by name instead"
+        )
+    # Names that appear with exactly one valid INN lend it to their rows without one.
+    name_inn = (
+        both.filter(pl.col("inn").is_not_null())
+        .group_by("name_key")
+        .agg(pl.col("inn").n_unique().alias("inns"), pl.col("inn").first().alias("name_inn"))
+        .filter(pl.col("inns") == 1)
+        .select("name_key", "name_inn")
+    )
+    keyed = [
+        f.join(name_inn, on="name_key", how="left").with_columns(
+            pl.coalesce("inn", "name_inn").alias("inn_resolved")
+        )
+        .with_columns(
+            pl.when(pl.col("inn_resolved").is_not_null())
+            .then(pl.lit("inn:") + pl.col("inn_resolved"))
+            .otherwise(pl.lit("name:") + pl.col("name_key"))
+            .alias("client_key")
+        )
+        .drop("name_inn", "inn_resolved", "name_key")
+        for f in enriched
+    ]
+    # Display name: the most frequent spelling (trimmed, inner spaces kept), ties alphabetical.
+    spellings = (
+        pl.concat([f.select("client_key", "client_raw") for f in keyed])
+        .drop_nulls()
+        .with_columns(pl.col("client_raw").str.strip_chars().alias("client"))
+        .group_by("client_key", "client")
+        .agg(pl.len().alias("n"))
+        .sort(["client_key", "n", "client"], descending=[False, True, False])
+        .group_by("client_key", maintain_order=True)
+        .first()
+        .select("client_key", "client")
+    )
+    return [f.join(spellings, on="client_key", how="left") for f in keyed], warnings

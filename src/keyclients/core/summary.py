@@ -1,0 +1,110 @@
+"""The sales analysis in the shape every interface shows (DESIGN §6 `keyclients analyze`).
+
+Pure: a sales frame and its import report in, a JSON-ready dict out. The CLI prints it, the web
+app and the API will serve it; none of them computes a figure of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from .analytics.concentration import (
+    DEFAULT_A,
+    DEFAULT_B,
+    client_revenue,
+    client_shares,
+    concentration,
+)
+from .ingest.report import ImportReport
+
+REJECTED_IN_SUMMARY = 100
+MONEY_DIGITS = 2
+SHARE_DIGITS = 6
+
+
+def _money(value: float | None) -> float | None:
+    return None if value is None else round(value, MONEY_DIGITS) + 0.0
+
+
+def _ratio(value: float | None, digits: int = SHARE_DIGITS) -> float | None:
+    return None if value is None else round(value, digits) + 0.0
+
+
+def analyze_sales(
+    sales: pl.DataFrame,
+    report: ImportReport,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    abc_a: float = DEFAULT_A,
+    abc_b: float = DEFAULT_B,
+) -> dict[str, Any]:
+    """Concentration of one sales file over a period (default: all its data).
+
+    Rows outside the period are counted as skipped, so read = used + skipped + rejected.
+    """
+    dated = sales.get_column("date").drop_nulls()
+    period_from = date_from or (dated.min() if len(dated) else None)
+    period_to = date_to or (dated.max() if len(dated) else None)
+    if date_from is not None or date_to is not None:
+        in_period = pl.lit(True)
+        if date_from is not None:
+            in_period = in_period & (pl.col("date") >= date_from)
+        if date_to is not None:
+            in_period = in_period & (pl.col("date") <= date_to)
+        used = sales.filter(in_period.fill_null(False))
+    else:
+        used = sales
+    outside = sales.height - used.height
+    revenue = client_revenue(used)
+    shares = client_shares(revenue, a=abc_a, b=abc_b)
+    figures = concentration(revenue, a=abc_a, b=abc_b)
+    clients = [
+        {
+            "client": row["client"],
+            "key": row["client_key"],
+            "revenue": _money(row["revenue"]),
+            "share": _ratio(row["share"]),
+            "cumulative_share": _ratio(row["cumulative_share"]),
+            "rank": row["rank"],
+            "abc": row["abc"],
+            "major": row["major"],
+        }
+        for row in shares.iter_rows(named=True)
+    ]
+    return {
+        "period": {
+            "from": period_from.isoformat() if period_from else None,
+            "to": period_to.isoformat() if period_to else None,
+        },
+        "rows": {
+            "read": report.rows_read,
+            "used": used.height,
+            "skipped": report.rows_skipped + outside,
+            "rejected": report.rows_rejected,
+        },
+        "rejected": [
+            {"row": r.row, "column": r.column, "value": r.value, "reason": r.reason}
+            for r in report.rejected[:REJECTED_IN_SUMMARY]
+        ],
+        "revenue_total": _money(figures.revenue_total),
+        "revenue_positive": _money(figures.revenue_positive),
+        "clients_total": figures.clients_total,
+        "clients_positive": figures.clients_positive,
+        "concentration": {
+            "top1_share": _ratio(figures.top1_share),
+            "top3_share": _ratio(figures.top3_share),
+            "top5_share": _ratio(figures.top5_share),
+            "top10_share": _ratio(figures.top10_share),
+            "hhi": _ratio(figures.hhi, 2),
+            "effective_clients": _ratio(figures.effective_clients, 3),
+            "gini": _ratio(figures.gini),
+            "level": figures.level,
+            "mono_client": figures.mono_client,
+        },
+        "abc": dict(figures.abc_counts),
+        "clients": clients,
+    }
