@@ -61,7 +61,12 @@ def analyze(
     if first and last and first > last:
         common.fail("--from is after --to")
     mapping = common.mapping_from(
-        client=client, inn=inn, date=date, amount=amount, doc=doc, due_date=due_date,
+        client=client,
+        inn=inn,
+        date=date,
+        amount=amount,
+        doc=doc,
+        due_date=due_date,
         paid_date=paid_date,
     )
     from keyclients.core.ingest import IngestError, read_sales

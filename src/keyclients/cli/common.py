@@ -23,9 +23,7 @@ StrictOpt = Annotated[
     bool, typer.Option("--strict", help="Fail (exit code 2) when any row cannot be parsed.")
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table or json.")]
-LangOpt = Annotated[
-    str | None, typer.Option("--lang", help="ru or en (default: from LANG).")
-]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="ru or en (default: from LANG).")]
 DateOrderOpt = Annotated[
     str | None,
     typer.Option("--date-order", help="dmy or mdy for slash dates (default: inferred)."),

@@ -46,9 +46,9 @@ def analyze_sales(
 
     Rows outside the period are counted as skipped, so read = used + skipped + rejected.
     """
-    dated = sales.get_column("date").drop_nulls()
-    period_from = date_from or (dated.min() if len(dated) else None)
-    period_to = date_to or (dated.max() if len(dated) else None)
+    dated: list[date] = sales.get_column("date").drop_nulls().sort().to_list()
+    period_from = date_from or (dated[0] if dated else None)
+    period_to = date_to or (dated[-1] if dated else None)
     if date_from is not None or date_to is not None:
         in_period = pl.lit(True)
         if date_from is not None:

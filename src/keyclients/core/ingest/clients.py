@@ -39,7 +39,9 @@ def resolve_clients(frames: Sequence[pl.DataFrame]) -> tuple[list[pl.DataFrame],
         f.join(inn_map, on="inn_raw", how="left").join(name_map, on="client_raw", how="left")
         for f in frames
     ]
-    both = pl.concat([f.select("name_key", "inn", "inn_raw", "client_raw", "row") for f in enriched])
+    both = pl.concat(
+        [f.select("name_key", "inn", "inn_raw", "client_raw", "row") for f in enriched]
+    )
     invalid = (
         both.filter(pl.col("inn_raw").is_not_null() & pl.col("inn").is_null())
         .group_by("inn_raw")
@@ -60,9 +62,8 @@ def resolve_clients(frames: Sequence[pl.DataFrame]) -> tuple[list[pl.DataFrame],
         .select("name_key", "name_inn")
     )
     keyed = [
-        f.join(name_inn, on="name_key", how="left").with_columns(
-            pl.coalesce("inn", "name_inn").alias("inn_resolved")
-        )
+        f.join(name_inn, on="name_key", how="left")
+        .with_columns(pl.coalesce("inn", "name_inn").alias("inn_resolved"))
         .with_columns(
             pl.when(pl.col("inn_resolved").is_not_null())
             .then(pl.lit("inn:") + pl.col("inn_resolved"))

@@ -1,4 +1,4 @@
-"""Finding the header row and mapping its columns to roles (DESIGN §3 "Synonyms", "Header matching")."""
+"""Finding the header row and mapping its columns to roles (DESIGN §3 "Synonyms", matching)."""
 
 from __future__ import annotations
 
@@ -10,43 +10,124 @@ from dataclasses import dataclass
 # it ("Сумма НДС" is VAT, not revenue).
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "client": (
-        "клиент", "контрагент", "покупатель", "заказчик", "организация", "плательщик",
-        "наименование контрагента", "наименование покупателя", "наименование клиента",
-        "customer", "client", "buyer", "account", "company", "payer", "customer name",
-        "client name", "account name", "payer name",
+        "клиент",
+        "контрагент",
+        "покупатель",
+        "заказчик",
+        "организация",
+        "плательщик",
+        "наименование контрагента",
+        "наименование покупателя",
+        "наименование клиента",
+        "customer",
+        "client",
+        "buyer",
+        "account",
+        "company",
+        "payer",
+        "customer name",
+        "client name",
+        "account name",
+        "payer name",
     ),
     "inn": (
-        "инн", "инн контрагента", "инн покупателя", "инн плательщика", "инн клиента",
-        "inn", "tax id", "taxid", "customer inn", "payer inn", "client inn",
+        "инн",
+        "инн контрагента",
+        "инн покупателя",
+        "инн плательщика",
+        "инн клиента",
+        "inn",
+        "tax id",
+        "taxid",
+        "customer inn",
+        "payer inn",
+        "client inn",
     ),
     "date": (
-        "дата", "дата документа", "дата реализации", "дата платежа", "дата продажи",
-        "дата отгрузки", "период", "date", "invoice date", "payment date", "document date",
-        "order date", "sale date", "transaction date",
+        "дата",
+        "дата документа",
+        "дата реализации",
+        "дата платежа",
+        "дата продажи",
+        "дата отгрузки",
+        "период",
+        "date",
+        "invoice date",
+        "payment date",
+        "document date",
+        "order date",
+        "sale date",
+        "transaction date",
     ),
     "document": (
-        "документ", "номер", "№ документа", "номер документа", "счет", "счет на оплату",
-        "накладная", "упд", "invoice", "document", "invoice no", "invoice number",
-        "document number", "doc", "order",
+        "документ",
+        "номер",
+        "№ документа",
+        "номер документа",
+        "счет",
+        "счет на оплату",
+        "накладная",
+        "упд",
+        "invoice",
+        "document",
+        "invoice no",
+        "invoice number",
+        "document number",
+        "doc",
+        "order",
     ),
     "purpose": ("назначение платежа", "назначение", "purpose", "payment purpose", "description"),
     "amount": (
-        "сумма", "выручка", "сумма без ндс", "сумма с ндс", "стоимость", "сумма продажи",
-        "сумма реализации", "сумма платежа", "сумма документа", "amount", "revenue", "total",
-        "sales", "sales amount", "invoice amount", "net amount", "gross amount", "value",
-        "dollar value", "line total", "payment amount",
+        "сумма",
+        "выручка",
+        "сумма без ндс",
+        "сумма с ндс",
+        "стоимость",
+        "сумма продажи",
+        "сумма реализации",
+        "сумма платежа",
+        "сумма документа",
+        "amount",
+        "revenue",
+        "total",
+        "sales",
+        "sales amount",
+        "invoice amount",
+        "net amount",
+        "gross amount",
+        "value",
+        "dollar value",
+        "line total",
+        "payment amount",
     ),
     "due_date": ("срок оплаты", "оплатить до", "дата оплаты по договору", "due date", "due"),
     "paid_date": (
-        "дата оплаты", "фактическая дата оплаты", "paid date", "settled date", "date paid",
+        "дата оплаты",
+        "фактическая дата оплаты",
+        "paid date",
+        "settled date",
+        "date paid",
         "payment received",
     ),
     "cost": ("себестоимость", "себестоимость продаж", "cost", "cogs", "cost of sales"),
     "product": ("номенклатура", "товар", "услуга", "товары услуги", "product", "item", "sku"),
     "manager": ("менеджер", "ответственный", "менеджер сделки", "manager", "sales rep"),
     "ignore": (
-        "ндс", "сумма ндс", "в т ч ндс", "втч ндс", "vat", "vat amount", "tax", "tax amount",
-        "ставка ндс", "количество", "кол во", "quantity", "qty", "цена", "price",
+        "ндс",
+        "сумма ндс",
+        "в т ч ндс",
+        "втч ндс",
+        "vat",
+        "vat amount",
+        "tax",
+        "tax amount",
+        "ставка ндс",
+        "количество",
+        "кол во",
+        "quantity",
+        "qty",
+        "цена",
+        "price",
     ),
 }
 
@@ -126,7 +207,7 @@ def _assign_roles(
         if found is None:
             continue
         role, exact = found
-        if role == "ignore" or role in mapping:
+        if role == "ignore" or role in mapping or role in overrides:
             continue
         candidates.setdefault(role, []).append((0 if exact else 1, j))
     for role, options in candidates.items():
@@ -200,7 +281,7 @@ def detect_header(
 ) -> HeaderLayout | None:
     """Find the header among the first rows: the row (or two rows) naming the required roles."""
     overrides = dict(overrides or {})
-    texts = [[_cell_text(c) for c in row] for row in rows][:HEADER_SEARCH_ROWS + 1]
+    texts = [[_cell_text(c) for c in row] for row in rows][: HEADER_SEARCH_ROWS + 1]
     for i, row in enumerate(texts[:HEADER_SEARCH_ROWS]):
         if sum(1 for c in row if c) < 2:
             continue

@@ -93,7 +93,8 @@ def parse_dates(raw: pl.Series, *, slash_order: DateOrder = "dmy") -> pl.Series:
     stripped = raw.str.strip_chars()
     for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
         fast = stripped.str.to_date(fmt, strict=False)
-        if fast.null_count() == raw.null_count():
+        # `%Y` also takes "25" as the year 25, so two-digit years go the slow way.
+        if fast.null_count() == raw.null_count() and not bool((fast.dt.year() < 1900).any()):
             return fast.rename(raw.name)
     frame = pl.DataFrame({"t": stripped})
     t = pl.col("t")
@@ -126,9 +127,7 @@ def parse_dates(raw: pl.Series, *, slash_order: DateOrder = "dmy") -> pl.Series:
     iso = pl.concat_str([full_year, text.str.extract(r"^\d+(-.*)$", 1)])
     parsed = iso.str.to_date("%Y-%m-%d", strict=False)
     in_range = parsed.dt.year().is_between(1900, 2100)
-    return frame.select(
-        pl.when(in_range).then(parsed).otherwise(None).alias(raw.name)
-    ).to_series()
+    return frame.select(pl.when(in_range).then(parsed).otherwise(None).alias(raw.name)).to_series()
 
 
 _DOC_1C = r"^(?:.*?\s)?(\S+)\s+от\s+(\d{1,2}\.\d{1,2}\.\d{2,4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)\s*$"

@@ -1,4 +1,4 @@
-"""Reading a sales file: 1C reports, CRM exports, Excel — into the SALES_SCHEMA frame and a report."""
+"""Reading a sales file (1C reports, CRM exports, Excel) into the SALES_SCHEMA frame + report."""
 
 from __future__ import annotations
 
@@ -26,8 +26,18 @@ from .report import (
 from .schema import SALES_SCHEMA
 from .table import RawTable, file_format, open_csv, open_workbook, read_bytes
 
-ROLES = ("client", "inn", "date", "document", "amount", "due_date", "paid_date", "cost",
-         "product", "manager")
+ROLES = (
+    "client",
+    "inn",
+    "date",
+    "document",
+    "amount",
+    "due_date",
+    "paid_date",
+    "cost",
+    "product",
+    "manager",
+)
 _TOTAL_WORDS = {"итого", "всего", "итоговсего", "total", "grandtotal", "subtotal", "totals"}
 _TOTAL_PREFIX = r"(?i)^\s*(итого|всего|total)\s*:"
 
@@ -45,9 +55,7 @@ def open_table(
     fmt = file_format(data)
     if fmt == "csv":
         return open_csv(data)
-    return open_workbook(
-        data, fmt, sheet, lambda rows: detect_header(rows, overrides) is not None
-    )
+    return open_workbook(data, fmt, sheet, lambda rows: detect_header(rows, overrides) is not None)
 
 
 def read_sales(
@@ -118,7 +126,7 @@ def read_sales(
     (sales,), warnings = resolve_clients([sales])
     report.warnings.extend(warnings)
     report.rows_used = sales.height
-    return SalesFile(sales.select(list(SALES_SCHEMA)).cast(SALES_SCHEMA).sort("row"), report)
+    return SalesFile(sales.select(list(SALES_SCHEMA)).cast(pl.Schema(SALES_SCHEMA)).sort("row"), report)
 
 
 def _select_roles(raw: pl.DataFrame, mapping: Mapping[str, int], *, first_row: int) -> pl.DataFrame:
@@ -143,10 +151,10 @@ def _drop_trailing_blank(frame: pl.DataFrame, raw: pl.DataFrame) -> pl.DataFrame
 
 def _skip_rows(frame: pl.DataFrame, nulls: pl.DataFrame, report: ImportReport) -> pl.DataFrame:
     """Blank rows, total rows and group headers without an amount are skipped, and counted."""
-    blank = nulls.select(pl.all_horizontal(pl.all()).alias("b")).to_series() if nulls.width else None
-    frame = frame.with_columns(
-        pl.col(c).str.strip_chars().replace("", None) for c in ROLES
+    blank = (
+        nulls.select(pl.all_horizontal(pl.all()).alias("b")).to_series() if nulls.width else None
     )
+    frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in ROLES)
     if blank is not None:
         frame = frame.with_columns(blank.alias("_blank"))
     else:
@@ -171,7 +179,9 @@ def _skip_rows(frame: pl.DataFrame, nulls: pl.DataFrame, report: ImportReport) -
     return frame.filter(pl.col("_skip").is_null()).drop("_skip", "_blank")
 
 
-def _problem(frame: pl.DataFrame, mask: pl.Series, column: str, value: str, reason: str) -> pl.DataFrame:
+def _problem(
+    frame: pl.DataFrame, mask: pl.Series, column: str, value: str, reason: str
+) -> pl.DataFrame:
     return frame.filter(mask).select(
         pl.col("row"),
         pl.lit(column).alias("column"),
@@ -194,14 +204,24 @@ def _parse_rows(
 
     amount = parse_amounts(frame.get_column("amount"))
     problems.append(
-        _problem(frame, bad(frame.get_column("amount"), amount), header["amount"], "amount",
-                 REASON_NOT_A_NUMBER)
+        _problem(
+            frame,
+            bad(frame.get_column("amount"), amount),
+            header["amount"],
+            "amount",
+            REASON_NOT_A_NUMBER,
+        )
     )
     cost = parse_amounts(frame.get_column("cost"))
     if "cost" in header:
         problems.append(
-            _problem(frame, bad(frame.get_column("cost"), cost), header["cost"], "cost",
-                     REASON_NOT_A_NUMBER)
+            _problem(
+                frame,
+                bad(frame.get_column("cost"), cost),
+                header["cost"],
+                "cost",
+                REASON_NOT_A_NUMBER,
+            )
         )
 
     document = frame.get_column("document")
@@ -224,23 +244,23 @@ def _parse_rows(
                 )
         parsed = parse_dates(raw, slash_order=order)
         parsed_dates[role] = parsed
-        problems.append(
-            _problem(frame, bad(raw, parsed), header[role], role, REASON_NOT_A_DATE)
-        )
+        problems.append(_problem(frame, bad(raw, parsed), header[role], role, REASON_NOT_A_DATE))
 
     if "date" in parsed_dates:
         date = parsed_dates["date"]
         problems.append(
-            _problem(frame, frame.get_column("date").is_null(), header["date"], "date",
-                     REASON_NO_DATE)
+            _problem(
+                frame, frame.get_column("date").is_null(), header["date"], "date", REASON_NO_DATE
+            )
         )
     elif doc_dates is not None:
         date = doc_dates
         report.mapping["date"] = header["document"]
         report.warnings.append(f"dates taken from the document column {header['document']!r}")
         problems.append(
-            _problem(frame, date.is_null(), header["document"], "document",
-                     "no date in the document")
+            _problem(
+                frame, date.is_null(), header["document"], "document", "no date in the document"
+            )
         )
     else:
         date = pl.Series("date", [None] * frame.height, dtype=pl.Date())
