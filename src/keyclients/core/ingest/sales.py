@@ -126,7 +126,9 @@ def read_sales(
     (sales,), warnings = resolve_clients([sales])
     report.warnings.extend(warnings)
     report.rows_used = sales.height
-    return SalesFile(sales.select(list(SALES_SCHEMA)).cast(pl.Schema(SALES_SCHEMA)).sort("row"), report)
+    return SalesFile(
+        sales.select(list(SALES_SCHEMA)).cast(pl.Schema(SALES_SCHEMA)).sort("row"), report
+    )
 
 
 def _select_roles(raw: pl.DataFrame, mapping: Mapping[str, int], *, first_row: int) -> pl.DataFrame:
