@@ -181,15 +181,12 @@ def client_revenue(
     if date_to is not None:
         lines = lines.filter(pl.col("date") <= date_to)
     return (
-        # Float sums depend on the order of the terms: sorting first makes the result the same
-        # however the input rows are ordered.
-        lines.sort("client_key", "amount", "client", nulls_last=True)
-        .group_by("client_key", maintain_order=True)
+        _canonical(lines.select("client_key", "client", "amount"))
+        .group_by("client_key")
         # Ingest gives one display name per key; min() stays order-independent if it did not.
         .agg(pl.col("client").min(), pl.col("amount").sum().alias("revenue"))
         .select(pl.col(name).cast(dtype) for name, dtype in REVENUE_SCHEMA.items())
         .sort("client_key")
-        .collect()
     )
 
 
@@ -296,27 +293,32 @@ def concentration_trend(
         return pl.DataFrame(schema=TREND_SCHEMA)
     first_month, last_month = _month_index(first), _month_index(last)
 
-    # A client's month revenue counts towards the `months` month-ends from its own month on;
+    # A client's month revenue counts towards the `months` month-ends from its own month on:
     # exploding each client-month into those month-ends gives every window in one group_by.
-    # The sorts fix the order of float additions, so row order in `sales` cannot change a sum.
-    client_months = (
-        lines.with_columns(month=_month_index_expr(pl.col("date")))
-        .sort("client_key", "month", "amount")
-        .group_by("client_key", "month", maintain_order=True)
-        .agg(pl.col("amount").sum().alias("revenue"))
+    client_months = _sum_by(
+        _canonical(
+            lines.select(
+                # A number per client: sorting integers is faster than sorting strings.
+                pl.col("client_key").rank("dense").alias("client"),
+                _month_index_expr(pl.col("date")).alias("month"),
+                pl.col("amount").alias("revenue"),
+            )
+        ),
+        ["client", "month"],
     )
-    client_windows = (
+    client_windows = _sum_by(
         client_months.with_columns(month=pl.int_ranges("month", pl.col("month") + months))
         .explode("month")
-        .filter(pl.col("month").is_between(first_month, last_month))
-        .sort("month", "client_key")
-        .group_by("month", "client_key", maintain_order=True)
-        .agg(pl.col("revenue").sum())
-        .filter(pl.col("revenue") > 0)
-        .with_columns(share=_share_of(pl.col("revenue"), "month"))
+        .filter(pl.col("month").is_between(first_month, last_month)),
+        ["month", "client"],
+    ).filter(pl.col("revenue") > 0)
+    bases = _sum_by(client_windows, ["month"]).rename({"revenue": "base"})
+    client_windows = client_windows.join(bases, on="month")
+    client_windows = client_windows.select(
+        "month", "base", share=_divide(client_windows["revenue"], client_windows["base"])
     )
-    windows = client_windows.group_by("month", maintain_order=True).agg(
-        pl.col("revenue").sum(),
+    windows = client_windows.group_by("month").agg(
+        pl.col("base").first().alias("revenue"),
         pl.len().cast(pl.Int64).alias("clients_positive"),
         pl.col("share").max().alias("top1_share"),
         ((100.0 * pl.col("share")) ** 2).sum().alias("hhi"),
@@ -326,7 +328,7 @@ def concentration_trend(
     )
     hhi_column = pl.col("hhi")
     return (
-        calendar.join(windows, on="month", how="left")
+        calendar.join(windows.lazy(), on="month", how="left")
         .with_columns(
             month_end=_month_end_expr(pl.col("month")),
             revenue=pl.col("revenue").fill_null(0.0),
@@ -348,11 +350,13 @@ def _with_ranks(ranked: pl.DataFrame, *, a: float, b: float) -> pl.DataFrame:
 
     The one place the ABC rule is written: `client_shares` and `abc_classes` both use it.
     """
-    share = _share_of(pl.col("revenue"))
-    before = share.cum_sum().shift(1, fill_value=0.0)
+    revenue = ranked["revenue"]
+    share = _divide(revenue, pl.repeat(math.fsum(revenue.to_list()), ranked.height, eager=True))
+    cumulative_share = share.cum_sum()
+    before = cumulative_share.shift(1, fill_value=0.0)
     return ranked.with_columns(
         share=share,
-        cumulative_share=share.cum_sum(),
+        cumulative_share=cumulative_share,
         rank=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
         abc=pl.when(before < a - EPSILON)
         .then(pl.lit("A"))
@@ -363,13 +367,35 @@ def _with_ranks(ranked: pl.DataFrame, *, a: float, b: float) -> pl.DataFrame:
     )
 
 
-def _share_of(revenue: pl.Expr, *partition: str) -> pl.Expr:
-    """revenue / Σ revenue (within `partition`), as a true element-by-element division.
+def _canonical(frame: pl.LazyFrame | pl.DataFrame) -> pl.DataFrame:
+    """The frame, materialized and sorted by all its columns.
 
-    Polars turns division by a scalar into multiplication by its reciprocal, so 70 / 100 would
-    come out as 0.7000000000000001; broadcasting the sum over a window keeps it a division.
+    Float sums depend on the order of their terms. Polars sums the groups of a materialized
+    frame reproducibly, but not rows streaming in from a parallel step of the same query
+    (explode, window expressions), and its optimizer drops a sort before a sum as useless.
+    So the sales lines are made canonical first, and every later sum runs over a materialized
+    frame whose order follows from them: permuting the lines changes nothing, to the last bit.
     """
-    return revenue / revenue.sum().over(*partition or (pl.lit(0),))
+    collected = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    return collected.sort(collected.columns, nulls_last=True)
+
+
+def _sum_by(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Σ revenue per keys, sorted by keys.
+
+    `frame` is materialized and its row order follows from the data alone (see `_canonical`);
+    so does the result's, and it can feed the next sum.
+    """
+    return frame.group_by(keys).agg(pl.col("revenue").sum()).sort(keys)
+
+
+def _divide(numerator: pl.Series, denominator: pl.Series) -> pl.Series:
+    """numerator / denominator, element by element, as IEEE division.
+
+    Inside expressions Polars divides by a broadcast scalar through its reciprocal, so 70 / 100
+    comes out as 0.7000000000000001; dividing two materialized Series of equal length does not.
+    """
+    return numerator / denominator
 
 
 def _level_expr(hhi: pl.Expr) -> pl.Expr:
