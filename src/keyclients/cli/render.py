@@ -31,8 +31,7 @@ TEXT = {
         "moderate": "moderately concentrated",
         "high": "highly concentrated",
         "mono": (
-            "MONO-CLIENT: {client} brings {share} of revenue. "
-            "Losing it could stop the business."
+            "MONO-CLIENT: {client} brings {share} of revenue. Losing it could stop the business."
         ),
         "major": "Clients with 10% of revenue or more: {clients}.",
         "top_clients": "Top {n} clients of {total}",
