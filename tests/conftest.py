@@ -1,0 +1,20 @@
+"""Django for the web tests, set up before any test module imports a model.
+
+The data folder is a fresh temporary one, so a test run never writes a secret key or a
+database into the working tree. DATABASE_URL, when set, picks PostgreSQL (`make test-postgres`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["KEYCLIENTS_DATA_DIR"] = tempfile.mkdtemp(prefix="keyclients-test-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keyclients.web.settings")
+    import django
+
+    django.setup()
