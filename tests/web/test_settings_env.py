@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.db.utils import ConnectionHandler
 
 from keyclients.web import env
@@ -105,3 +108,14 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(
             assert cursor.fetchone()[0] == 5000
     finally:
         connection.close()
+
+
+def test_the_stylesheet_is_found_without_collectstatic() -> None:
+    assert finders.find("keyclients/app.css")
+
+
+def test_the_tests_run_on_the_database_that_database_url_names() -> None:
+    expected = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
+    assert connection.vendor == expected
