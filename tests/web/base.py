@@ -66,29 +66,32 @@ class CompanyTestCase(TestCase):
 
     def assert_access(
         self,
-        url: str,
-        *,
+        *urls: str,
         roles: Collection[Role],
         method: str = "get",
         data: Mapping[str, object] | None = None,
         ok: int = 200,
         of_company_a: bool = True,
     ) -> None:
-        """Anonymous -> login; Charlie -> 404 when `url` names an object of company A;
-        Bob in each role of `roles` -> `ok`, in any other role -> 403."""
-        with self.rolled_back():
-            response = self.request(method, url, data)
-            self.assertEqual(response.status_code, 302, f"anonymous {method} {url}")
-            self.assertTrue(response["Location"].startswith(LOGIN_URL), response["Location"])
-        if of_company_a:
+        """For each URL: anonymous -> the login page; Charlie -> 404 when the URL names an
+        object of company A (`of_company_a`); Bob in each role of `roles` -> `ok`, in any other
+        role -> 403. Every probe runs in a transaction that is rolled back."""
+        for url in urls:
             with self.rolled_back():
-                self.login(self.charlie)
                 response = self.request(method, url, data)
-                self.assertEqual(response.status_code, 404, f"charlie {method} {url}")
-        for role in Role:
-            with self.rolled_back():
-                self.set_bob_role(role)
-                self.login(self.bob)
-                response = self.request(method, url, data)
-                expected = ok if role in roles else 403
-                self.assertEqual(response.status_code, expected, f"bob as {role} {method} {url}")
+                self.assertEqual(response.status_code, 302, f"anonymous {method} {url}")
+                self.assertTrue(response["Location"].startswith(LOGIN_URL), response["Location"])
+            if of_company_a:
+                with self.rolled_back():
+                    self.login(self.charlie)
+                    response = self.request(method, url, data)
+                    self.assertEqual(response.status_code, 404, f"charlie {method} {url}")
+            for role in Role:
+                with self.rolled_back():
+                    self.set_bob_role(role)
+                    self.login(self.bob)
+                    response = self.request(method, url, data)
+                    expected = ok if role in roles else 403
+                    self.assertEqual(
+                        response.status_code, expected, f"bob as {role} {method} {url}"
+                    )

@@ -2,13 +2,20 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.http import Http404
+from django.test import RequestFactory
 
 from keyclients.core.ingest.identity import inn_with_checksum
+from keyclients.web.accounts import access
+from keyclients.web.accounts.access import CompanyRequest
+from keyclients.web.accounts.models import User
+from keyclients.web.ledger import access as ledger_access
 from keyclients.web.ledger import services
 from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
 
@@ -103,3 +110,27 @@ class LedgerModelTests(CompanyTestCase):
         self._sale(client, batch, 2, "1.00")
         with transaction.atomic(), self.assertRaises(IntegrityError):
             self._sale(client, batch, 2, "1.00")
+
+
+class LedgerAccessTests(CompanyTestCase):
+    def _request_as(self, user: User) -> CompanyRequest:
+        request = RequestFactory().get("/")
+        request.user = user
+        request.session = {}  # type: ignore[assignment]
+        company_request = cast(CompanyRequest, request)
+        company_request.membership = access.get_membership(request)
+        return company_request
+
+    def test_objects_of_another_company_are_a_404(self) -> None:
+        client = services.client_create(company=self.company_a, name="Ромашка")
+        batch = ImportBatch.objects.create(
+            company=self.company_a, kind="sales", file_name="s.csv", sha256="ab" * 32
+        )
+        bob = self._request_as(self.bob)
+        self.assertEqual(ledger_access.get_client(bob, client.pk), client)
+        self.assertEqual(ledger_access.get_import_batch(bob, batch.pk), batch)
+        charlie = self._request_as(self.charlie)
+        with self.assertRaises(Http404):
+            ledger_access.get_client(charlie, client.pk)
+        with self.assertRaises(Http404):
+            ledger_access.get_import_batch(charlie, batch.pk)

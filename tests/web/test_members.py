@@ -12,6 +12,11 @@ class MembersPermissionTests(CompanyTestCase):
     def test_the_members_page_is_for_owners(self) -> None:
         self.assert_access("/members/", roles=OWNERS, of_company_a=False)
 
+    def test_member_changes_are_for_owners_of_the_same_company(self) -> None:
+        alice_membership = Membership.objects.get(user=self.alice)
+        urls = [f"/members/{m.pk}/remove/" for m in (alice_membership, self.bob_membership)]
+        self.assert_access(*urls, roles=OWNERS, method="post", ok=302)
+
     def test_inviting_is_for_owners(self) -> None:
         data = {"username": "dora", "role": "viewer"}
         self.assert_access(
