@@ -80,3 +80,15 @@ def test_the_russian_catalogue_is_complete_and_compiled() -> None:
         catalog = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
     stale = [key for key, value in entries.items() if catalog.get(key) != value]
     assert not stale, f"run `make messages` to recompile the .mo: {stale[:3]}"
+
+
+class ErrorPageTests(CompanyTestCase):
+    def test_a_forbidden_page_explains_itself_in_russian(self) -> None:
+        self.login(self.bob)
+        self.assertContains(self.client.get("/members/"), "Нет доступа", status_code=403)
+
+    def test_a_missing_page_keeps_the_top_bar(self) -> None:
+        self.login(self.bob)
+        response = self.client.get("/no-such-page/")
+        self.assertContains(response, "Не найдено", status_code=404)
+        self.assertContains(response, "Alpha", status_code=404)
