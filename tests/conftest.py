@@ -7,13 +7,16 @@ database into the working tree. DATABASE_URL, when set, picks PostgreSQL (`make 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    os.environ["KEYCLIENTS_DATA_DIR"] = tempfile.mkdtemp(prefix="keyclients-test-")
+    data_dir = tempfile.mkdtemp(prefix="keyclients-test-")
+    config.add_cleanup(lambda: shutil.rmtree(data_dir, ignore_errors=True))
+    os.environ["KEYCLIENTS_DATA_DIR"] = data_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keyclients.web.settings")
     import django
 
