@@ -1,5 +1,14 @@
+"""Shared fixtures, and Django set up before any test module imports a model.
+
+The data folder is a fresh temporary one, so a test run never writes a secret key or a
+database into the working tree. DATABASE_URL, when set, picks PostgreSQL (`make test-postgres`).
+"""
+
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +16,16 @@ import pytest
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = SHARED / "data" / "samples"
 REAL = SHARED / "data" / "real"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    data_dir = tempfile.mkdtemp(prefix="keyclients-test-")
+    config.add_cleanup(lambda: shutil.rmtree(data_dir, ignore_errors=True))
+    os.environ["KEYCLIENTS_DATA_DIR"] = data_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keyclients.web.settings")
+    import django
+
+    django.setup()
 
 
 @pytest.fixture

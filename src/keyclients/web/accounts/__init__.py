@@ -1,0 +1,1 @@
+"""Companies, members and their roles; the current company of a request."""

@@ -1,0 +1,112 @@
+"""Companies (workspaces), memberships with roles, and the audit log (DESIGN §2)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """Django's user, swappable from day one so fields can be added without a painful move."""
+
+
+class Company(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    # Thresholds, KAISM criteria and weights, margin, reserve: read through selectors.
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    FINANCE = "finance", _("Finance")
+    MANAGER = "manager", _("Manager")
+    VIEWER = "viewer", _("Viewer")
+
+
+class ManagerKind(models.TextChoices):
+    FARMER = "farmer", _("Farmer")
+    HUNTER = "hunter", _("Hunter")
+    BOTH = "both", _("Farmer and hunter")
+
+
+class Membership(models.Model):
+    # The unique (company, user) index serves lookups by company; no separate index.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    manager_kind = models.CharField(
+        _("manager kind"), max_length=16, choices=ManagerKind.choices, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["company", "user"], name="membership_company_user"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+            # Only managers are farmers or hunters.
+            models.CheckConstraint(
+                condition=Q(manager_kind__isnull=True)
+                | Q(role=Role.MANAGER, manager_kind__in=ManagerKind.values),
+                name="membership_manager_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company} ({self.role})"
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("Logged in")
+    COMPANY_CREATED = "company_created", _("Company created")
+    MEMBER_INVITED = "member_invited", _("New user invited")
+    MEMBER_ADDED = "member_added", _("Existing user added")
+    MEMBER_ROLE_CHANGED = "member_role_changed", _("Role changed")
+    MEMBER_REMOVED = "member_removed", _("Member removed")
+
+
+class AuditEvent(models.Model):
+    # Null only for events outside any company, e.g. a login of a user with no company yet.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, null=True, blank=True, db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
+    )
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes: ClassVar = [
+            models.Index(fields=["company", "created_at"], name="audit_company_created"),
+            models.Index(fields=["company", "user", "created_at"], name="audit_company_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -1,0 +1,1 @@
+"""Dashboards: the overview now; concentration, KAISM, receivables and forecast next."""

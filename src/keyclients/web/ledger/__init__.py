@@ -1,0 +1,1 @@
+"""Clients, sales and the import batches they came from."""

@@ -1,0 +1,11 @@
+"""WSGI entry point for waitress (`keyclients serve`) or any other WSGI server."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keyclients.web.settings")
+
+application = get_wsgi_application()
