@@ -119,6 +119,31 @@ def demo(
     )
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Data folder (default: KEYCLIENTS_DATA_DIR).")
+    ] = None,
+) -> None:
+    """Migrate the database and serve the web app (waitress)."""
+    from keyclients.web.runner import serve as run_server
+
+    run_server(host=host, port=port, data_dir=data_dir)
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def manage(ctx: typer.Context) -> None:
+    """Django's management commands, e.g. `keyclients manage createsuperuser`."""
+    from keyclients.web.runner import manage as run_manage
+
+    run_manage(list(ctx.args))
+
+
 def _print_json(payload: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, allow_nan=False))
     sys.stdout.write("\n")
