@@ -9,7 +9,7 @@ MANAGE := KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(BIN)/python -m keyclients.web
 # `make test-postgres` expects a server here; .ci/run starts a throwaway one on this port.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:54329/keyclients
 
-.PHONY: demo test test-postgres lint check messages bench clean
+.PHONY: demo test test-postgres lint check chromium messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,13 @@ check: $(STAMP)
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
 
-test: lint check
+# Browser tests use Debian's chromium; install it when missing and we can (root + apt).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+		|| echo "chromium is missing and cannot be installed here; browser tests will fail"
+
+test: lint check chromium
 	$(BIN)/pytest
 
 # The web tests again on PostgreSQL (the core tests use no database).
