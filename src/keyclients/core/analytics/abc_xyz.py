@@ -152,20 +152,8 @@ def monthly_revenue(sales: pl.DataFrame, *, as_of: date) -> pl.DataFrame:
     Every client with a dated line on or before `as_of` gets its 12 rows, even with no revenue in
     the window. Sorted by client_key, then month. Columns as in MONTHLY_SCHEMA.
     """
-    periods = stability_periods(as_of)
     lines = _dated_lines(sales, as_of)
-    clients = _client_names(lines)
-    months = pl.DataFrame(
-        {"month": pl.date_range(periods.ltm_from, periods.ltm_to, "1mo", eager=True)}
-    )
-    in_window = _month_sums(lines.filter(pl.col("date") >= periods.ltm_from))
-    return (
-        clients.join(months, how="cross")
-        .join(in_window, on=["client_key", "month"], how="left")
-        .with_columns(pl.col("revenue").fill_null(0.0))
-        .select(pl.col(name).cast(dtype) for name, dtype in MONTHLY_SCHEMA.items())
-        .sort("client_key", "month")
-    )
+    return _monthly(lines, _client_names(lines), stability_periods(as_of))
 
 
 def client_stability(
@@ -191,7 +179,8 @@ def client_stability(
         raise ValueError(GROWTH_THRESHOLD_INVALID)
     periods = stability_periods(as_of)
     lines = _dated_lines(sales, as_of)
-    months = monthly_revenue(sales, as_of=as_of)
+    names = _client_names(lines)
+    months = _monthly(lines, names, periods)
     per_month = months.group_by("client_key").agg(
         pl.col("revenue").sum().alias("ltm_revenue"),
         pl.col("revenue").filter(pl.col("month") >= periods.recent_from).sum().alias("recent"),
@@ -205,8 +194,7 @@ def client_stability(
         .agg(pl.col("revenue").sum().alias("prev_ltm_revenue"))
     )
     clients = (
-        _client_names(lines)
-        .join(per_month, on="client_key", how="left")
+        names.join(per_month, on="client_key", how="left")
         .join(previous, on="client_key", how="left")
         .with_columns(pl.col("prev_ltm_revenue").fill_null(0.0))
     )
@@ -282,6 +270,21 @@ def _dated_lines(sales: pl.DataFrame, as_of: date) -> pl.DataFrame:
         pl.col("amount").cast(pl.Float64),
     ).filter(pl.col("date").is_not_null() & (pl.col("date") <= as_of))
     return lines.sort(lines.columns, nulls_last=True)
+
+
+def _monthly(lines: pl.DataFrame, clients: pl.DataFrame, periods: StabilityPeriods) -> pl.DataFrame:
+    """`monthly_revenue` of lines already made canonical by `_dated_lines`."""
+    months = pl.DataFrame(
+        {"month": pl.date_range(periods.ltm_from, periods.ltm_to, "1mo", eager=True)}
+    )
+    in_window = _month_sums(lines.filter(pl.col("date") >= periods.ltm_from))
+    return (
+        clients.join(months, how="cross")
+        .join(in_window, on=["client_key", "month"], how="left")
+        .with_columns(pl.col("revenue").fill_null(0.0))
+        .select(pl.col(name).cast(dtype) for name, dtype in MONTHLY_SCHEMA.items())
+        .sort("client_key", "month")
+    )
 
 
 def _client_names(lines: pl.DataFrame) -> pl.DataFrame:
