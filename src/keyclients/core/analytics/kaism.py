@@ -142,7 +142,7 @@ class Quadrant:
     contact_days: int
 
     def label(self, *, cranfield: bool = True) -> str:
-        """ "Key (strategic)" with the Cranfield name in brackets, or just "Key"."""
+        """The display name, with the Cranfield name in brackets: `Key (strategic)`."""
         if not cranfield:
             return self.name
         return f"{self.name} ({self.cranfield_name.lower()})"
