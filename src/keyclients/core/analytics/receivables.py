@@ -184,7 +184,7 @@ def dso(outstanding: float, revenue: float, days: int) -> float | None:
     return outstanding / revenue * days
 
 
-_NUMBER_SIGN = re.compile(r"(?:№|(?<![\w])(?:N|No|Nr|#))\.?\s*([^\s,;:()«»\"']+)")
+_NUMBER_SIGN = re.compile(r"(?:№|#|(?<!\w)(?:No|Nr|N)(?![^\W\d_]))\.?\s*([^\s,;:()«»\"']+)")
 _TOKEN = re.compile(r"[^\s,;:()«»\"']+")
 _TRAILING = ".-/"
 _MIN_BARE_NUMBER = 5  # shorter numbers must follow "№": "НДС 22%" never names invoice 22

@@ -105,6 +105,14 @@ def read_sales_and_payments(
         sheet=payments_sheet,
         date_order=date_order,
     )
+    return key_jointly(sales_frame, sales_report, lines)
+
+
+def key_jointly(
+    sales_frame: pl.DataFrame, sales_report: ImportReport, lines: PaymentLines
+) -> tuple[SalesFile, PaymentsFile]:
+    """Resolve client identity over the lines of a sales file (`sales_lines`) and a payments
+    file (`payment_lines`) read apart, e.g. to tell the user which of the two failed."""
     (sales_keyed, payments_keyed), _ = resolve_clients([sales_frame, lines.frame])
     sales_report.warnings.extend(invalid_inn_warnings(sales_frame))
     lines.report.warnings.extend(invalid_inn_warnings(lines.frame))
