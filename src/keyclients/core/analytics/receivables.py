@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -184,54 +183,81 @@ def dso(outstanding: float, revenue: float, days: int) -> float | None:
     return outstanding / revenue * days
 
 
-_NUMBER_SIGN = re.compile(r"(?:№|#|(?<!\w)(?:No|Nr|N)(?![^\W\d_]))\.?\s*([^\s,;:()«»\"']+)")
-_TOKEN = re.compile(r"[^\s,;:()«»\"']+")
-_TRAILING = ".-/"
-_MIN_BARE_NUMBER = 5  # shorter numbers must follow "№": "НДС 22%" never names invoice 22
+# A number sign and the word after it: "№ 0000-000123", "N22", "No. 15", "#7".
+_SIGNED = r"(?:№|#|\b(?:No|Nr|N))\.?\s*([^\s,;:()«»\"']+)"
+_WORD = r"[^\s,;:()«»\"']+"
+_TRAILING = ".-/"  # "№ 0000-000499." ends a sentence, not the number
+_MIN_BARE_NUMBER = 5  # shorter numbers must follow a number sign: "НДС 22%" is not invoice 22
 
 
-def named_documents(
-    purpose: str,
-    numbers: Mapping[str, int],
-    by_digits: Mapping[str, Sequence[int]] | None = None,
-) -> list[int]:
+def named_documents(purpose: str, numbers: Mapping[str, int]) -> list[int]:
     """The documents (values of `numbers`, keyed by document number) a payment purpose names.
 
-    A number is named when it stands in the purpose as a whole word, either after "№", "N",
-    "No" or "#", or anywhere when it is at least 5 characters long. After a number sign its
-    digits alone also match when exactly one document has them ("№ 123" = "0000-000123").
-    `by_digits` is `digits_index(numbers)`, passed in when one client has many payments.
+    A number is named when it stands in the purpose as a whole word, either after "№", "#",
+    "N", "No" or "Nr" (and then it has a digit), or anywhere when it is at least 5 characters
+    long. After a number sign its digits alone also match when exactly one document has them
+    ("№ 123" = "0000-000123"). The order of `numbers` is the order of the result.
     """
-    found: list[int] = []
-    for match in _NUMBER_SIGN.finditer(purpose):
-        token = match.group(1).rstrip(_TRAILING)
-        if token in numbers:
-            found.append(numbers[token])
-            continue
-        if by_digits is None:
-            by_digits = digits_index(numbers)
-        same_digits = by_digits.get(_digits(token), ())
-        if len(same_digits) == 1:
-            found.append(same_digits[0])
-    for raw in _TOKEN.findall(purpose):
-        token = raw.rstrip(_TRAILING)
-        if len(token) >= _MIN_BARE_NUMBER and token in numbers:
-            found.append(numbers[token])
-    return list(dict.fromkeys(found))
+    documents = pl.DataFrame(
+        {"client_key": "", "document": list(numbers), "document_id": list(numbers.values())},
+        schema={"client_key": pl.String(), "document": pl.String(), "document_id": pl.Int64()},
+    )
+    payments = pl.DataFrame(
+        {"_payment": [0], "client_key": [""], "purpose": [purpose]},
+        schema={"_payment": pl.Int64(), "client_key": pl.String(), "purpose": pl.String()},
+    )
+    found = set(_purpose_matches(documents, payments).get_column("document_id").to_list())
+    return [document for document in numbers.values() if document in found]
 
 
-def digits_index(numbers: Mapping[str, int]) -> dict[str, list[int]]:
-    """Document numbers by their digits without leading zeros: "0000-000123" -> "123"."""
-    index: dict[str, list[int]] = {}
-    for number, document in numbers.items():
-        key = _digits(number)
-        if key:
-            index.setdefault(key, []).append(document)
-    return index
+def _purpose_matches(documents: pl.DataFrame, payments: pl.DataFrame) -> pl.DataFrame:
+    """(`_payment`, `document_id`) for every document of its own client a payment's purpose
+    names (see `named_documents`), vectorized over all payments at once."""
+    numbers = documents.select("client_key", "document", "document_id").filter(
+        pl.col("document").is_not_null()
+    )
+    purposes = payments.filter(
+        pl.col("purpose").is_not_null()
+        & pl.col("client_key").is_in(numbers.get_column("client_key").unique().implode())
+    ).select("_payment", "client_key", "purpose")
+
+    def words(pattern: str, group: int | None) -> pl.DataFrame:
+        found = purposes.select(
+            "_payment", "client_key", pl.col("purpose").str.extract_all(pattern).alias("word")
+        ).explode("word")
+        word = pl.col("word") if group is None else pl.col("word").str.extract(pattern, group)
+        return found.with_columns(word.str.strip_chars_end(_TRAILING).alias("word")).filter(
+            pl.col("word").str.len_chars() > 0
+        )
+
+    signed = words(_SIGNED, 1).filter(pl.col("word").str.contains(r"\d"))
+    exact = signed.join(
+        numbers, left_on=["client_key", "word"], right_on=["client_key", "document"]
+    )
+    digits = pl.col("_digits")
+    by_digits = (
+        numbers.with_columns(_digits_expr(pl.col("document")).alias("_digits"))
+        .filter(digits != "")
+        .filter(pl.len().over("client_key", "_digits") == 1)
+        .select("client_key", "_digits", "document_id")
+    )
+    by_digit_match = (
+        signed.join(exact.select("_payment", "word"), on=["_payment", "word"], how="anti")
+        .with_columns(_digits_expr(pl.col("word")).alias("_digits"))
+        .join(by_digits, on=["client_key", "_digits"])
+    )
+    bare = words(_WORD, None).filter(pl.col("word").str.len_chars() >= _MIN_BARE_NUMBER)
+    bare_match = bare.join(
+        numbers, left_on=["client_key", "word"], right_on=["client_key", "document"]
+    )
+    return pl.concat(
+        [m.select("_payment", "document_id") for m in (exact, by_digit_match, bare_match)]
+    ).unique()
 
 
-def _digits(number: str) -> str:
-    return "".join(ch for ch in number if ch.isdigit()).lstrip("0")
+def _digits_expr(number: pl.Expr) -> pl.Expr:
+    """A document number's digits without leading zeros: "0000-000123" -> "123"."""
+    return number.str.replace_all(r"\D", "").str.strip_chars_start("0")
 
 
 # --- Settlement -----------------------------------------------------------------------------
@@ -283,8 +309,9 @@ def settle(
     unmatched = payments.filter(~known)
     matched = payments.filter(known)
 
+    matched = matched.with_row_index("_payment").with_columns(pl.col("_payment").cast(pl.Int64))
     credits = _credits(documents, matched, as_of=as_of, by_paid_date=by_paid_date)
-    run = _Run(documents, credits)
+    run = _Run(documents, credits, _purpose_targets(documents, matched))
     run.settle()
     documents = _settled_documents(documents, run, as_of)
     allocations = run.allocations_frame(documents, credits)
@@ -366,8 +393,8 @@ def _credits(
     """Everything that reduces what a client owes, in the order it is applied: payments,
     credit notes (negative documents) and, for sales with paid dates, those dates.
 
-    `targets` lists the documents a credit pays first (the purpose rule, or the paid date's own
-    document); the rest of it goes first in, first out.
+    A payment's `_payment` is its position in `payments` (null for the others); a paid date's
+    `_target` is its document, which it pays first.
     """
     schema = {
         "client_key": pl.String(),
@@ -378,7 +405,8 @@ def _credits(
         "document": pl.String(),
         "purpose": pl.String(),
         "row": pl.Int64(),
-        "targets": pl.List(pl.Int64()),
+        "_payment": pl.Int64(),
+        "_target": pl.Int64(),
     }
     notes = documents.filter(pl.col("cents") < 0).select(
         "client_key",
@@ -389,7 +417,8 @@ def _credits(
         "document",
         pl.lit(None, pl.String()).alias("purpose"),
         "row",
-        pl.lit(None, pl.List(pl.Int64())).alias("targets"),
+        pl.lit(None, pl.Int64()).alias("_payment"),
+        pl.lit(None, pl.Int64()).alias("_target"),
     )
     parts = [notes]
     if by_paid_date:
@@ -408,7 +437,8 @@ def _credits(
                 "document",
                 pl.lit(None, pl.String()).alias("purpose"),
                 "row",
-                pl.concat_list("document_id").alias("targets"),
+                pl.lit(None, pl.Int64()).alias("_payment"),
+                pl.col("document_id").alias("_target"),
             )
         )
     if payments.height:
@@ -421,8 +451,10 @@ def _credits(
             "document",
             "purpose",
             "row",
+            "_payment",
+            pl.lit(None, pl.Int64()).alias("_target"),
         )
-        parts.append(paid.with_columns(_purpose_targets(documents, paid).alias("targets")))
+        parts.append(paid)
     return (
         pl.concat([part.select(pl.col(n).cast(t) for n, t in schema.items()) for part in parts])
         .sort(
@@ -440,39 +472,27 @@ def _credits(
     )
 
 
-def _purpose_targets(documents: pl.DataFrame, payments: pl.DataFrame) -> pl.Series:
-    """For each payment, the open-order-sorted documents of its client its purpose names."""
-    with_purpose = payments.get_column("purpose").is_not_null()
-    numbered = documents.filter(pl.col("document").is_not_null() & (pl.col("cents") > 0))
-    clients = set(payments.filter(with_purpose).get_column("client_key").unique().to_list())
-    numbers: dict[str, dict[str, int]] = {}
-    rank: dict[int, int] = {}
-    for key, number, document_id, open_rank in (
-        numbered.filter(pl.col("client_key").is_in(list(clients)))
-        .select("client_key", "document", "document_id", "open_rank")
-        .iter_rows()
-    ):
-        numbers.setdefault(key, {})[number] = document_id
-        rank[document_id] = open_rank
-    indexes: dict[str, dict[str, list[int]]] = {}
-    targets: list[list[int] | None] = []
-    for key, purpose in payments.select("client_key", "purpose").iter_rows():
-        client_numbers = numbers.get(key)
-        if purpose is None or not client_numbers:
-            targets.append(None)
-            continue
-        if key not in indexes:
-            indexes[key] = digits_index(client_numbers)
-        named = named_documents(purpose, client_numbers, indexes[key])
-        targets.append(sorted(named, key=rank.__getitem__) if named else None)
-    return pl.Series("targets", targets, dtype=pl.List(pl.Int64()))
+def _purpose_targets(documents: pl.DataFrame, payments: pl.DataFrame) -> dict[int, list[int]]:
+    """For each payment (`_payment`), the documents its purpose names, in the order open
+    documents are paid (due date, date, number)."""
+    matches = (
+        _purpose_matches(documents.filter(pl.col("cents") > 0), payments)
+        .join(documents.select("document_id", "open_rank"), on="document_id")
+        .sort("_payment", "open_rank")
+    )
+    targets: dict[int, list[int]] = {}
+    for payment, document_id in matches.select("_payment", "document_id").iter_rows():
+        targets.setdefault(payment, []).append(document_id)
+    return targets
 
 
 class _Run:
     """One pass over all clients' documents and credits, merged by (client, date, documents
     before credits on one day)."""
 
-    def __init__(self, documents: pl.DataFrame, credits: pl.DataFrame) -> None:
+    def __init__(
+        self, documents: pl.DataFrame, credits: pl.DataFrame, named: dict[int, list[int]]
+    ) -> None:
         keys = pl.concat(
             [documents.get_column("client_key"), credits.get_column("client_key")]
         ).unique()
@@ -489,111 +509,104 @@ class _Run:
         self.credit_client: list[int] = creds.get_column("client_index").to_list()
         self.credit_date: list[int] = creds.get_column("date").cast(pl.Int32).to_list()
         self.credit_cents: list[int] = creds.get_column("cents").to_list()
-        self.credit_targets: list[list[int] | None] = creds.get_column("targets").to_list()
+        # What a credit pays first: the documents its purpose names, or its paid date's own.
+        self.credit_targets: list[list[int] | None] = [
+            named.get(payment) if payment is not None else None if target is None else [target]
+            for payment, target in creds.select("_payment", "_target").iter_rows()
+        ]
         n = len(self.doc_cents)
         self.remaining = [0] * n  # 0 until issued
         self.paid_on: list[int | None] = [None] * n
         self.advance: dict[int, int] = {}  # client_index -> kopecks not yet applied
-        self.alloc_document: list[int] = []
-        self.alloc_credit: list[int] = []
-        self.alloc_date: list[int] = []
-        self.alloc_cents: list[int] = []
+        # (document_id, credit_id, day, kopecks), in the order they are made
+        self.allocations: list[tuple[int, int, int, int]] = []
 
     def settle(self) -> None:
-        doc_client, doc_date = self.doc_client, self.doc_date
+        """The whole pass in one function: it runs once per document and payment, so the
+        bookkeeping stays in local variables."""
+        doc_client, doc_date, doc_cents = self.doc_client, self.doc_date, self.doc_cents
+        doc_rank = self.doc_rank
         credit_client, credit_date = self.credit_client, self.credit_date
+        credit_cents, credit_targets = self.credit_cents, self.credit_targets
+        remaining, paid_on, allocate = self.remaining, self.paid_on, self.allocations.append
+        push, pop = heapq.heappush, heapq.heappop
         n_docs, n_credits = len(doc_client), len(credit_client)
         i = j = 0
         client = -1
         open_docs: list[tuple[int, int]] = []  # heap of (open_rank, document_id)
-        advance: deque[list[int]] = deque()  # [credit_id, kopecks left]
+        advance: deque[list[int]] = deque()  # [credit_id, kopecks left], oldest first
         while i < n_docs or j < n_credits:
-            take_document = j >= n_credits or (
-                i < n_docs and (doc_client[i], doc_date[i]) <= (credit_client[j], credit_date[j])
-            )
+            # Documents before credits of the same client and day.
+            if j >= n_credits:
+                take_document = True
+            elif i >= n_docs:
+                take_document = False
+            else:
+                dc, cc = doc_client[i], credit_client[j]
+                take_document = dc < cc or (dc == cc and doc_date[i] <= credit_date[j])
             event_client = doc_client[i] if take_document else credit_client[j]
             if event_client != client:
-                self._close_client(client, advance)
+                if client >= 0:
+                    self.advance[client] = sum(left for _, left in advance)
                 client, open_docs, advance = event_client, [], deque()
-            if take_document:
-                self._issue(i, open_docs, advance)
-                i += 1
-            else:
-                self._apply(j, open_docs, advance)
-                j += 1
-        self._close_client(client, advance)
 
-    def _close_client(self, client: int, advance: deque[list[int]]) -> None:
+            if take_document:
+                document_id, i = i, i + 1
+                owed = doc_cents[document_id]
+                if owed < 0:
+                    continue  # a credit note: applied as a credit
+                day = doc_date[document_id]
+                while owed and advance:  # an advance settles the document as it is issued
+                    entry = advance[0]
+                    take = entry[1] if entry[1] < owed else owed
+                    allocate((document_id, entry[0], day, take))
+                    owed -= take
+                    entry[1] -= take
+                    if not entry[1]:
+                        advance.popleft()
+                remaining[document_id] = owed
+                if owed:
+                    push(open_docs, (doc_rank[document_id], document_id))
+                else:
+                    paid_on[document_id] = day
+                continue
+
+            credit_id, j = j, j + 1
+            left = credit_cents[credit_id]
+            day = credit_date[credit_id]
+            for document_id in credit_targets[credit_id] or ():
+                owed = remaining[document_id]
+                if not left:
+                    break
+                if owed:
+                    take = left if left < owed else owed
+                    allocate((document_id, credit_id, day, take))
+                    left -= take
+                    remaining[document_id] = owed - take
+                    if take == owed:
+                        paid_on[document_id] = day
+            while left and open_docs:
+                document_id = open_docs[0][1]
+                owed = remaining[document_id]
+                if not owed:
+                    pop(open_docs)  # closed by a payment that named it
+                    continue
+                take = left if left < owed else owed
+                allocate((document_id, credit_id, day, take))
+                left -= take
+                remaining[document_id] = owed - take
+                if take == owed:
+                    pop(open_docs)
+                    paid_on[document_id] = day
+            if left:
+                advance.append([credit_id, left])
         if client >= 0:
             self.advance[client] = sum(left for _, left in advance)
 
-    def _allocate(self, document_id: int, credit_id: int, day: int, cents: int) -> None:
-        self.alloc_document.append(document_id)
-        self.alloc_credit.append(credit_id)
-        self.alloc_date.append(day)
-        self.alloc_cents.append(cents)
-
-    def _issue(
-        self, document_id: int, open_docs: list[tuple[int, int]], advance: deque[list[int]]
-    ) -> None:
-        cents = self.doc_cents[document_id]
-        day = self.doc_date[document_id]
-        if cents < 0:
-            return  # a credit note is applied as a credit
-        remaining = cents
-        while remaining and advance:
-            entry = advance[0]
-            take = min(entry[1], remaining)
-            self._allocate(document_id, entry[0], day, take)
-            remaining -= take
-            entry[1] -= take
-            if not entry[1]:
-                advance.popleft()
-        self.remaining[document_id] = remaining
-        if remaining:
-            heapq.heappush(open_docs, (self.doc_rank[document_id], document_id))
-        else:
-            self.paid_on[document_id] = day
-
-    def _apply(
-        self, credit_id: int, open_docs: list[tuple[int, int]], advance: deque[list[int]]
-    ) -> None:
-        left = self.credit_cents[credit_id]
-        day = self.credit_date[credit_id]
-        remaining = self.remaining
-        for document_id in self.credit_targets[credit_id] or ():
-            if not left:
-                break
-            if remaining[document_id]:
-                take = min(left, remaining[document_id])
-                self._allocate(document_id, credit_id, day, take)
-                left -= take
-                remaining[document_id] -= take
-                if not remaining[document_id]:
-                    self.paid_on[document_id] = day
-        while left and open_docs:
-            document_id = open_docs[0][1]
-            if not remaining[document_id]:
-                heapq.heappop(open_docs)  # closed by a targeted payment
-                continue
-            take = min(left, remaining[document_id])
-            self._allocate(document_id, credit_id, day, take)
-            left -= take
-            remaining[document_id] -= take
-            if not remaining[document_id]:
-                heapq.heappop(open_docs)
-                self.paid_on[document_id] = day
-        if left:
-            advance.append([credit_id, left])
-
     def allocations_frame(self, documents: pl.DataFrame, credits: pl.DataFrame) -> pl.DataFrame:
         frame = pl.DataFrame(
-            {
-                "document_id": self.alloc_document,
-                "credit_id": self.alloc_credit,
-                "date": self.alloc_date,
-                "cents": self.alloc_cents,
-            },
+            self.allocations,
+            orient="row",
             schema={
                 "document_id": pl.Int64(),
                 "credit_id": pl.Int64(),

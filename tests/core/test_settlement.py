@@ -27,7 +27,6 @@ from keyclients.core.analytics.receivables import (
     TERMS_NEGATIVE,
     Settlement,
     aging_bucket,
-    digits_index,
     dso,
     expected_credit_loss,
     named_documents,
@@ -380,9 +379,6 @@ def test_which_documents_a_purpose_names(purpose: str, expected: list[str]) -> N
     numbers = {n: i for i, n in enumerate(["0000-000123", "0000-000124", "22", "15"])}
     names = {i: n for n, i in numbers.items()}
     assert [names[i] for i in named_documents(purpose, numbers)] == expected
-    assert named_documents(purpose, numbers, digits_index(numbers)) == named_documents(
-        purpose, numbers
-    )
 
 
 def test_digits_alone_name_a_document_only_when_they_are_unique() -> None:
