@@ -24,7 +24,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -98,7 +98,7 @@ ALLOCATIONS_SCHEMA: dict[str, pl.DataType] = {
     # for an advance
     "amount": pl.Float64(),
 }
-UNMATCHED_SCHEMA: dict[str, pl.DataType] = {
+UNMATCHED_SCHEMA: dict[str, pl.DataType] = {  # the payments' own columns (PAYMENTS_SCHEMA)
     "row": pl.Int64(),
     "client_key": pl.String(),
     "client": pl.String(),
@@ -284,7 +284,8 @@ def settle(
     _check_terms(terms, default_terms)
     if dso_days < 1:
         raise ValueError(DSO_DAYS_INVALID)
-    rates = {bucket: float(loss_rates[bucket]) for bucket in _check_rates(loss_rates)}
+    _check_rates(loss_rates)
+    rates = {bucket: float(loss_rates[bucket]) for bucket in BUCKETS}
     warnings: list[str] = []
 
     undated = sales.get_column("date").null_count()
@@ -307,9 +308,12 @@ def settle(
         payments = payments.clear()
     known = pl.col("client_key").is_in(sales_clients.implode())
     unmatched = payments.filter(~known)
-    matched = payments.filter(known)
-
-    matched = matched.with_row_index("_payment").with_columns(pl.col("_payment").cast(pl.Int64))
+    # `_payment` numbers the matched payments, so the purpose rule can name what each pays.
+    matched = (
+        payments.filter(known)
+        .with_row_index("_payment")
+        .with_columns(pl.col("_payment").cast(pl.Int64))
+    )
     credits = _credits(documents, matched, as_of=as_of, by_paid_date=by_paid_date)
     run = _Run(documents, credits, _purpose_targets(documents, matched))
     run.settle()
@@ -805,7 +809,6 @@ def _check_terms(terms: Mapping[str, int], default_terms: int) -> None:
             raise ValueError(TERMS_NEGATIVE.format(client=client, days=days))
 
 
-def _check_rates(rates: Mapping[str, float]) -> Sequence[str]:
+def _check_rates(rates: Mapping[str, float]) -> None:
     if any(b not in rates or not 0 <= rates[b] <= 1 for b in BUCKETS):
         raise ValueError(LOSS_RATES_INVALID.format(buckets=", ".join(BUCKETS)))
-    return BUCKETS
