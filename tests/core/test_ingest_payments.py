@@ -25,6 +25,7 @@ from keyclients.core.ingest.bank import (
     BANK_NO_END,
     BANK_NOT_A_DATE,
     BANK_NOT_A_NUMBER,
+    BANK_WRONG_ENCODING,
 )
 from keyclients.core.ingest.payments import NEGATIVE_PAYMENTS
 from keyclients.core.ingest.report import REASON_NO_DATE, REASON_NOT_A_DATE
@@ -113,6 +114,19 @@ def test_a_dos_statement_reads_the_same(samples: Path, tmp_path: Path) -> None:
     assert dos.frame.equals(windows.frame)
     assert dos.outflows.equals(windows.outflows)
     assert dos.frame.row(0, named=True)["client"] == 'ООО "Альфа-Трейд"'
+
+
+def test_the_encoding_is_the_one_the_file_is_written_in(samples: Path, tmp_path: Path) -> None:
+    windows = read_payments(samples / STATEMENT)
+    utf8 = read_payments(write_statement(tmp_path, statement_text(samples), "utf-8"))
+    assert utf8.report.encoding == "utf-8"
+    assert utf8.report.warnings == [BANK_WRONG_ENCODING.format(value="Windows", encoding="utf-8")]
+    assert utf8.frame.equals(windows.frame)
+    undeclared = statement_text(samples).replace("Кодировка=Windows\r\n", "")
+    for encoding in ("cp1251", "utf-8"):
+        result = read_payments(write_statement(tmp_path, undeclared, encoding))
+        assert (result.report.encoding, result.report.warnings) == (encoding, [])
+        assert result.frame.drop("row").equals(windows.frame.drop("row"))  # one line less
 
 
 def test_a_broken_block_is_reported_by_line_and_the_rest_is_read(

@@ -42,7 +42,8 @@ BANK_NO_ACCOUNT = (
     "the statement names no account of the company (РасчСчет); payments are told apart by "
     "ДатаПоступило / ДатаСписано"
 )
-BANK_UNKNOWN_ENCODING = "the statement's Кодировка={value} is unknown; read as Windows-1251"
+BANK_UNKNOWN_ENCODING = "the statement's Кодировка={value} is unknown; read as {encoding}"
+BANK_WRONG_ENCODING = "the statement says Кодировка={value} but is written in {encoding}; read so"
 BANK_NOT_TEXT = "the bank statement is not text in its declared encoding ({encoding})"
 BANK_TOTAL_MISMATCH = (
     "the statement's {key} is {expected}, but the documents read add up to {actual} "
@@ -94,7 +95,13 @@ def is_bank_statement(data: bytes) -> bool:
 
 
 def statement_encoding(data: bytes) -> tuple[str, str | None]:
-    """The encoding named by the `Кодировка=` line, and a warning when it names none we know."""
+    """The text encoding of a statement, and a warning when its `Кодировка=` line is unknown or
+    contradicts the bytes.
+
+    The key `Кодировка` itself is Cyrillic, so the encoding it is written in is the file's,
+    whatever value follows it (`Windows` = cp1251, `DOS` = cp866). Without the line: UTF-8 if
+    the bytes are valid UTF-8, else Windows-1251, the format's default.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig", None
     for encoding in ("cp1251", "cp866", "utf-8"):
@@ -105,11 +112,17 @@ def statement_encoding(data: bytes) -> tuple[str, str | None]:
         end = data.find(b"\n", start)
         value = data[start + len(key) : end if end >= 0 else None].decode("ascii", "replace")
         value = value.strip()
-        known = _ENCODINGS.get(value.casefold())
-        if known is None:
-            return "cp1251", BANK_UNKNOWN_ENCODING.format(value=value)
-        return known, None
-    return "cp1251", None  # the format's default when the line is missing
+        declared = _ENCODINGS.get(value.casefold())
+        if declared is None:
+            return encoding, BANK_UNKNOWN_ENCODING.format(value=value, encoding=encoding)
+        if declared != encoding:
+            return encoding, BANK_WRONG_ENCODING.format(value=value, encoding=encoding)
+        return encoding, None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1251", None
+    return "utf-8", None
 
 
 def read_statement(data: bytes, *, file_name: str) -> StatementLines:
