@@ -142,7 +142,9 @@ def receivables(
         dso_days=dso_days,
     )
     if output == "json":
-        sys.stdout.write(json.dumps(receivables_summary(settlement), ensure_ascii=False))
+        sys.stdout.write(
+            json.dumps(receivables_summary(settlement), ensure_ascii=False, allow_nan=False)
+        )
         sys.stdout.write("\n")
         return
     render_receivables(
