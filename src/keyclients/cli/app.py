@@ -24,6 +24,7 @@ from .common import (
     SheetOpt,
     StrictOpt,
 )
+from .receivables import receivables
 
 app = typer.Typer(
     name="keyclients",
@@ -32,6 +33,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command()(receivables)
 
 
 @app.command()

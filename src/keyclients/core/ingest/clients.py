@@ -21,7 +21,6 @@ def resolve_clients(frames: Sequence[pl.DataFrame]) -> tuple[list[pl.DataFrame],
     joined to INNs across all the frames given, so payments find the clients of the sales file.
     Returns the frames and warnings (invalid INNs).
     """
-    warnings: list[str] = []
     inn_values = pl.concat([f.get_column("inn_raw") for f in frames]).drop_nulls().unique()
     cleaned = {raw: clean_inn(raw) for raw in inn_values.to_list()}
     valid = {raw: (inn if inn_is_valid(inn) else None) for raw, inn in cleaned.items()}
@@ -42,17 +41,7 @@ def resolve_clients(frames: Sequence[pl.DataFrame]) -> tuple[list[pl.DataFrame],
     both = pl.concat(
         [f.select("name_key", "inn", "inn_raw", "client_raw", "row") for f in enriched]
     )
-    invalid = (
-        both.filter(pl.col("inn_raw").is_not_null() & pl.col("inn").is_null())
-        .group_by("inn_raw")
-        .agg(pl.len().alias("rows"), pl.col("row").min().alias("first_row"))
-        .sort("first_row")
-    )
-    for inn_raw, rows, first_row in invalid.iter_rows():
-        warnings.append(
-            f"invalid INN {inn_raw!r} on {rows} row(s), first at row {first_row}: "
-            "matched by name instead"
-        )
+    warnings = _invalid_inn_warnings(both)
     # Names that appear with exactly one valid INN lend it to their rows without one.
     name_inn = (
         both.filter(pl.col("inn").is_not_null())
@@ -86,3 +75,32 @@ def resolve_clients(frames: Sequence[pl.DataFrame]) -> tuple[list[pl.DataFrame],
         .select("client_key", "client")
     )
     return [f.join(spellings, on="client_key", how="left") for f in keyed], warnings
+
+
+def invalid_inn_warnings(frame: pl.DataFrame) -> list[str]:
+    """The report's warnings for the INNs of one frame (`inn_raw`, `row`) that are not valid.
+
+    `resolve_clients` gives them for all its frames together; when frames of several files are
+    keyed jointly, each file's report takes its own from here.
+    """
+    values = frame.get_column("inn_raw").drop_nulls().unique().to_list()
+    valid = {raw: (inn if inn_is_valid(inn := clean_inn(raw)) else None) for raw in values}
+    inn_map = pl.DataFrame(
+        {"inn_raw": list(valid), "inn": list(valid.values())},
+        schema={"inn_raw": pl.String(), "inn": pl.String()},
+    )
+    return _invalid_inn_warnings(frame.select("inn_raw", "row").join(inn_map, on="inn_raw"))
+
+
+def _invalid_inn_warnings(rows: pl.DataFrame) -> list[str]:
+    invalid = (
+        rows.filter(pl.col("inn_raw").is_not_null() & pl.col("inn").is_null())
+        .group_by("inn_raw")
+        .agg(pl.len().alias("rows"), pl.col("row").min().alias("first_row"))
+        .sort("first_row", "inn_raw")
+    )
+    return [
+        f"invalid INN {inn_raw!r} on {rows} row(s), first at row {first_row}: "
+        "matched by name instead"
+        for inn_raw, rows, first_row in invalid.iter_rows()
+    ]

@@ -23,6 +23,32 @@ SALES_SCHEMA: dict[str, pl.DataType] = {
     "paid_date": pl.Date(),
 }
 
+PAYMENTS_SCHEMA: dict[str, pl.DataType] = {
+    # The line of the file: the row of a CSV/XLSX, the `СекцияДокумент` line of a bank statement.
+    "row": pl.Int64(),
+    "client_key": pl.String(),  # the payer, keyed like the sales' clients (jointly with them)
+    "client": pl.String(),
+    "inn": pl.String(),
+    "date": pl.Date(),  # the day the money came in (bank: ДатаПоступило, else Дата)
+    "amount": pl.Float64(),  # > 0
+    "document": pl.String(),  # the payment order number
+    "purpose": pl.String(),  # назначение платежа; may name the invoice it pays
+    "source": pl.String(),  # "file" (CSV/XLSX) or "bank" (1CClientBankExchange)
+}
+
+# Money that left the company: the outgoing documents of a bank statement, negative amounts of
+# a payments file. Not client payments; the cash calendar uses them.
+OUTFLOWS_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "date": pl.Date(),  # the day the money left (bank: ДатаСписано, else Дата)
+    "payee": pl.String(),
+    "payee_inn": pl.String(),  # as written (digits), not validated
+    "amount": pl.Float64(),  # > 0: the money paid out
+    "document": pl.String(),
+    "purpose": pl.String(),
+    "source": pl.String(),
+}
+
 
 def empty_sales() -> pl.DataFrame:
     return pl.DataFrame(schema=SALES_SCHEMA)

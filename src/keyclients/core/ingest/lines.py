@@ -1,0 +1,210 @@
+"""What every table file goes through before its cells are parsed, whatever it holds.
+
+Open the CSV or workbook, find the header row, pick the columns of the wanted roles, drop blank
+lines at the end, and skip blank rows, total rows and group headers (counted in the report).
+Sales and payment files differ only in their roles and in what is required of a header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from .headers import detect_header, missing_roles, normalize_header
+from .parse import DateOrder, parse_dates, slash_date_order
+from .report import (
+    NO_HEADER,
+    NO_SUCH_COLUMN,
+    REJECTED_CAP,
+    ImportReport,
+    IngestError,
+    RejectedRow,
+)
+from .table import RawTable, file_format, open_csv, open_workbook, read_bytes
+
+_TOTAL_WORDS = {"итого", "всего", "итоговсего", "total", "grandtotal", "subtotal", "totals"}
+_TOTAL_PREFIX = r"(?i)^\s*(итого|всего|total)\s*:"
+
+
+def open_table(
+    source: Path | bytes,
+    *,
+    sheet: str | None,
+    overrides: Mapping[str, str],
+    required: Sequence[str] = ("client", "amount"),
+) -> RawTable:
+    data = read_bytes(source)
+    fmt = file_format(data)
+    if fmt == "csv":
+        return open_csv(data)
+    return open_workbook(
+        data,
+        fmt,
+        sheet,
+        lambda rows: detect_header(rows, overrides, required=required) is not None,
+    )
+
+
+def read_lines(
+    source: Path | bytes,
+    *,
+    file_name: str,
+    kind: str,
+    roles: Sequence[str],
+    required: Sequence[str],
+    mapping: Mapping[str, str] | None,
+    sheet: str | None,
+    no_header: str = NO_HEADER,
+) -> tuple[pl.DataFrame, ImportReport]:
+    """The data rows of a table file: `row` (1-based, as a spreadsheet shows it) and one String
+    column per role (trimmed, empty = null; null for roles the file has no column for), with the
+    report filled in up to the rows read and skipped. Raises IngestError (one line) when the file
+    cannot be read or has no header naming the required roles."""
+    overrides = {role: column for role, column in (mapping or {}).items() if column}
+    table = open_table(source, sheet=sheet, overrides=overrides, required=required)
+    report = ImportReport(
+        file=file_name,
+        kind=kind,
+        file_format=table.file_format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        sheet=table.sheet,
+    )
+    layout = detect_header(table.top_rows, overrides, required=required)
+    if layout is None:
+        missing, seen = missing_roles(table.top_rows, overrides, required=required)
+        for role, column in overrides.items():
+            if not any(
+                normalize_header(str(c or "")) == normalize_header(column)
+                for row in table.top_rows
+                for c in row
+            ):
+                raise IngestError(
+                    NO_SUCH_COLUMN.format(column=column, role=role, seen=", ".join(seen) or "none")
+                )
+        raise IngestError(
+            no_header.format(
+                rows=len(table.top_rows),
+                missing=", ".join(missing) or " and ".join(required) + " in one row",
+                seen=", ".join(repr(s) for s in seen[:20]) or "none",
+            )
+        )
+    for role, column in overrides.items():
+        if role not in layout.mapping:
+            raise IngestError(
+                NO_SUCH_COLUMN.format(
+                    column=column, role=role, seen=", ".join(n for n in layout.names if n)
+                )
+            )
+    report.header_row = layout.index + 1
+    report.columns = [n for n in layout.names if n]
+    report.mapping = {role: layout.names[j] for role, j in layout.mapping.items()}
+    report.warnings.extend(layout.warnings)
+
+    first = layout.index + layout.rows
+    raw = table.read_below(first, len(layout.names))
+    frame = _select_roles(raw, layout.mapping, roles, first_row=first + 1)
+    frame = _drop_trailing_blank(frame, raw)
+    report.rows_read = frame.height
+    frame = _skip_rows(frame, raw.select(pl.all().is_null()).head(frame.height), roles, report)
+    return frame, report
+
+
+def _select_roles(
+    raw: pl.DataFrame, mapping: Mapping[str, int], roles: Sequence[str], *, first_row: int
+) -> pl.DataFrame:
+    columns = [
+        (pl.col(f"c{mapping[role]}") if role in mapping else pl.lit(None, pl.String())).alias(role)
+        for role in roles
+    ]
+    return raw.select(
+        pl.int_range(first_row, first_row + pl.len(), dtype=pl.Int64).alias("row"),
+        *columns,
+    )
+
+
+def _drop_trailing_blank(frame: pl.DataFrame, raw: pl.DataFrame) -> pl.DataFrame:
+    """Blank lines at the very end of a file are not rows anyone would count."""
+    if raw.width == 0 or raw.height == 0:
+        return frame
+    filled = raw.select(pl.any_horizontal(pl.all().is_not_null()).alias("f")).to_series()
+    last = filled.arg_true()
+    return frame.head(int(last[-1]) + 1 if len(last) else 0)
+
+
+def _skip_rows(
+    frame: pl.DataFrame, nulls: pl.DataFrame, roles: Sequence[str], report: ImportReport
+) -> pl.DataFrame:
+    """Blank rows, total rows and group headers without an amount are skipped, and counted."""
+    blank = (
+        nulls.select(pl.all_horizontal(pl.all()).alias("b")).to_series() if nulls.width else None
+    )
+    frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in roles)
+    if blank is not None:
+        frame = frame.with_columns(blank.alias("_blank"))
+    else:
+        frame = frame.with_columns(pl.lit(False).alias("_blank"))
+    client_letters = pl.col("client").str.to_lowercase().str.replace_all(r"[^0-9a-zа-яё]", "")
+    is_total = client_letters.is_in(list(_TOTAL_WORDS)) | pl.col("client").str.contains(
+        _TOTAL_PREFIX
+    )
+    frame = frame.with_columns(
+        pl.when(pl.col("_blank"))
+        .then(pl.lit("blank rows"))
+        .when(is_total.fill_null(False))
+        .then(pl.lit("total rows"))
+        .when(pl.col("amount").is_null())
+        .then(pl.lit("rows without an amount (group headers, notes)"))
+        .otherwise(None)
+        .alias("_skip")
+    )
+    counts = frame.filter(pl.col("_skip").is_not_null()).group_by("_skip").len()
+    for reason, count in sorted(counts.iter_rows()):
+        report.skip(reason, count)
+    return frame.filter(pl.col("_skip").is_null()).drop("_skip", "_blank")
+
+
+def parse_date_column(
+    frame: pl.DataFrame, role: str, report: ImportReport, date_order: DateOrder | None
+) -> pl.Series:
+    """The dates of one role's column; slash dates in the order the column itself shows."""
+    raw = frame.get_column(role)
+    order: DateOrder = date_order or "dmy"
+    if date_order is None and bool(raw.str.contains(r"^\s*\d{1,2}/\d{1,2}/\d{2,4}").any()):
+        order, ambiguous = slash_date_order(raw)
+        if ambiguous:
+            report.warnings.append(
+                f"dates in {report.mapping[role]!r} could be day/month or month/day; "
+                "read as day/month (pass a date order to change it)"
+            )
+    return parse_dates(raw, slash_order=order)
+
+
+def problem(
+    frame: pl.DataFrame, mask: pl.Series, column: str, value: str, reason: str
+) -> pl.DataFrame:
+    """The rows of `frame` where `mask` holds, as (row, column, value, reason) problems."""
+    return frame.filter(mask).select(
+        pl.col("row"),
+        pl.lit(column).alias("column"),
+        pl.col(value).alias("value"),
+        pl.lit(reason).alias("reason"),
+    )
+
+
+def drop_problem_rows(
+    frame: pl.DataFrame, problems: pl.DataFrame, report: ImportReport
+) -> pl.DataFrame:
+    """Record the problems in the report (capped) and leave out every row that has one."""
+    problems = problems.sort("row", "column")
+    report.rejected_problems += problems.height
+    room = max(0, REJECTED_CAP - len(report.rejected))
+    for row, column, value, reason in problems.head(room).iter_rows():
+        report.rejected.append(RejectedRow(row=row, column=column, value=value, reason=reason))
+    if not problems.height:
+        return frame
+    bad_rows = problems.get_column("row").unique()
+    report.rows_rejected += bad_rows.len()
+    return frame.filter(~pl.col("row").is_in(bad_rows.implode()))
