@@ -68,10 +68,12 @@ def read_sales(
 ) -> SalesFile:
     """Read one sales file. Raises IngestError (one-line message) when it cannot be read at all;
     rows that cannot be parsed are left out and listed in the report with row, column, value and
-    reason. `mapping` overrides the detected columns: role -> header as written in the file."""
+    reason. `mapping` overrides the detected columns: role -> header as written in the file;
+    an empty header ("") says the file has no column for that role (nothing is detected)."""
     overrides = {role: column for role, column in (mapping or {}).items() if column}
+    excluded = {role: "" for role, column in (mapping or {}).items() if not column}
     file_name = name or (source.name if isinstance(source, Path) else "upload")
-    table = open_table(source, sheet=sheet, overrides=overrides)
+    table = open_table(source, sheet=sheet, overrides={**excluded, **overrides})
     report = ImportReport(
         file=file_name,
         file_format=table.file_format,
@@ -79,9 +81,9 @@ def read_sales(
         delimiter=table.delimiter,
         sheet=table.sheet,
     )
-    layout = detect_header(table.top_rows, overrides)
+    layout = detect_header(table.top_rows, {**excluded, **overrides})
     if layout is None:
-        missing, seen = missing_roles(table.top_rows, overrides)
+        missing, seen = missing_roles(table.top_rows, {**excluded, **overrides})
         for role, column in overrides.items():
             if not any(
                 normalize_header(str(c or "")) == normalize_header(column)
