@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -399,6 +400,7 @@ def sales_import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
     if batch.status != ImportStatus.PENDING:  # a task delivered twice does nothing
         return ImportOutcome(batch_id, batch.status, 0, 0)
     _set_progress(batch_id, PROGRESS_READING, status=ImportStatus.RUNNING)
+    started = time.perf_counter()
     try:
         path = upload_path(batch)
         sales = _read(path, file_name=batch.file_name, mapping=batch.mapping)
@@ -406,6 +408,7 @@ def sales_import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
         batch.report = report
         _check_importable(batch, accept_partial=batch.accept_partial)
         _set_progress(batch_id, PROGRESS_INSERTING)
+        parsed = time.perf_counter()
         written = _write(batch, sales.frame, report, ip=ip)
     except ImportRefused as refused:
         _fail(batch_id, refused.message, **refused.params)
@@ -420,6 +423,13 @@ def sales_import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
         _fail(batch_id, FAILED_UNEXPECTEDLY)
         raise
     path.unlink(missing_ok=True)  # the data is in the database now
+    logger.info(
+        "import %s: %s rows parsed in %.2f s, written in %.2f s",
+        batch_id,
+        written.sales,
+        parsed - started,
+        time.perf_counter() - parsed,
+    )
     return ImportOutcome(batch_id, ImportStatus.DONE, written.sales, written.clients_created)
 
 
