@@ -66,6 +66,8 @@ class ImportTestCase(CompanyTestCase):
         uploads = tempfile.mkdtemp(prefix="keyclients-uploads-")
         self.addCleanup(shutil.rmtree, uploads, ignore_errors=True)
         self.enterContext(override_settings(UPLOADS_DIR=Path(uploads) / "uploads"))
+        # Messages are asserted in English; RussianTests checks the translation.
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         self.login(self.alice)
 
     def upload(self, content: bytes, name: str = "sales.csv") -> HttpResponse:
@@ -458,6 +460,7 @@ class HistoryQueryTests(ImportTestCase):
 
 class RussianTests(ImportTestCase):
     def test_the_import_page_speaks_russian(self) -> None:
+        del self.client.cookies[settings.LANGUAGE_COOKIE_NAME]
         response = self.client.get("/imports/")
         self.assertContains(response, "Загрузить и проверить")
         batch = self.upload_ok(ONE_BAD_ROW_CSV)
@@ -495,3 +498,20 @@ def _bytes_io(content: bytes) -> Any:
     import io
 
     return io.BytesIO(content)
+
+
+def test_the_ledger_catalogue_is_complete_and_compiled() -> None:
+    import gettext
+
+    import keyclients.web.ledger
+
+    from .test_i18n import _po_entries
+
+    locale = Path(keyclients.web.ledger.__file__).parent / "locale" / "ru" / "LC_MESSAGES"
+    po = (locale / "django.po").read_text(encoding="utf-8")
+    assert "#, fuzzy" not in po
+    entries = _po_entries(po)
+    assert not [key for key, value in entries.items() if not value]
+    with (locale / "django.mo").open("rb") as mo:
+        catalog = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+    assert not [key for key, value in entries.items() if catalog.get(key) != value]
