@@ -59,6 +59,7 @@ messages: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/analyze.py
+	$(BIN)/python bench/import_sqlite.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
