@@ -47,15 +47,20 @@ test-postgres: $(STAMP)
 
 # Refresh the Russian catalogue after changing user-facing strings (needs gettext);
 # the compiled .mo is committed so that running the app needs no gettext.
+# The ledger app keeps its own catalogue (ledger/locale), so the project's skips ledger/.
+# -P: the app folder holds a selectors.py that must not shadow the standard library's.
 messages: $(STAMP)
 	cd src/keyclients/web && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
-		-m keyclients.web makemessages -l ru --add-location file --no-obsolete
+		-m keyclients.web makemessages -l ru --add-location file --no-obsolete --ignore 'ledger/*'
+	cd src/keyclients/web/ledger && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
+		-P -m keyclients.web makemessages -l ru --add-location file --no-obsolete
 	cd src/keyclients/web && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
 		-m keyclients.web compilemessages -l ru
 
 bench: $(STAMP)
 	$(BIN)/python bench/receivables.py
 	$(BIN)/python bench/analyze.py
+	$(BIN)/python bench/import_sqlite.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

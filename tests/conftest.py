@@ -22,6 +22,8 @@ def pytest_configure(config: pytest.Config) -> None:
     data_dir = tempfile.mkdtemp(prefix="keyclients-test-")
     config.add_cleanup(lambda: shutil.rmtree(data_dir, ignore_errors=True))
     os.environ["KEYCLIENTS_DATA_DIR"] = data_dir
+    # Background tasks run inline in tests; one test runs a real worker on the database backend.
+    os.environ["TASKS_BACKEND"] = "immediate"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keyclients.web.settings")
     import django
 

@@ -98,27 +98,18 @@ def analyze(
 
 @app.command()
 def demo(
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     data_dir: Annotated[
-        Path, typer.Option("--data-dir", help="Where the demo files are written.")
+        Path, typer.Option("--data-dir", help="Folder of the demo database and files.")
     ] = Path("data/demo"),
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the demo company.")] = 42,
-    lang: LangOpt = None,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open a browser.")
+    ] = False,
 ) -> None:
-    """Generate the demo company's files and analyze its sales."""
-    from keyclients.core.demo import generate_company, write_files
-    from keyclients.core.ingest import read_sales
-    from keyclients.core.summary import analyze_sales
+    """Set up the demo companies and users (or reuse them) and serve the web app."""
+    from keyclients.web.runner import demo as run_demo
 
-    from .render import render_analysis
-
-    company = generate_company(seed=seed)
-    paths = write_files(company, data_dir)
-    print("Demo files:", ", ".join(str(p) for p in paths.values()), file=sys.stderr)
-    result = read_sales(paths["sales.csv"])
-    summary = analyze_sales(result.frame, result.report)
-    render_analysis(
-        summary, result.report, file=str(paths["sales.csv"]), top=20, lang=common.language(lang)
-    )
+    run_demo(port=port, data_dir=data_dir, open_browser=not no_browser)
 
 
 @app.command()

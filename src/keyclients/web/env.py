@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -19,6 +20,10 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 SECRET_KEY_FILE = "secret_key"
 SQLITE_FILE = "keyclients.sqlite3"
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
 # WAL lets readers go on while an import writes; the busy timeout makes a second writer wait
 # instead of failing with "database is locked".
 SQLITE_INIT_COMMAND = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000"
@@ -48,6 +53,13 @@ def envint(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
+
+
+def envchoice(name: str, default: str, choices: Collection[str]) -> str:
+    value = os.environ.get(name, default).strip().lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of {', '.join(sorted(choices))}")
+    return value
 
 
 def envlist(name: str, default: list[str]) -> list[str]:
@@ -138,3 +150,11 @@ def database_from_url(url: str, *, base_dir: Path) -> dict[str, Any]:
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported; use postgres:// or sqlite://"
     )
+
+
+def tasks_backends(default: str) -> dict[str, dict[str, Any]]:
+    """Django's TASKS: `default` is the named backend, and "immediate" is always there too."""
+    return {
+        "default": {"BACKEND": TASK_BACKENDS[default]},
+        "immediate": {"BACKEND": TASK_BACKENDS["immediate"]},
+    }

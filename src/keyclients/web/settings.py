@@ -7,6 +7,8 @@ DEBUG                1/0, default 0
 ALLOWED_HOSTS        comma-separated, default 127.0.0.1,localhost,[::1]
 CSRF_TRUSTED_ORIGINS comma-separated origins, for a reverse proxy in front (default none)
 TIME_ZONE            default Europe/Moscow
+TASKS_BACKEND        database (default: `keyclients serve` runs a worker) or immediate (inline;
+                     the tests use it)
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "keyclients.web.accounts",
     "keyclients.web.ledger",
     "keyclients.web.insights",
@@ -78,6 +82,12 @@ DATABASES = {
     else env.sqlite_database(DATA_DIR / env.SQLITE_FILE)
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work (imports): Django's tasks framework through the django-tasks backport.
+# "immediate" stays available by name for callers that want a task run inline (demo setup).
+TASKS = env.tasks_backends(env.envchoice("TASKS_BACKEND", "database", env.TASK_BACKENDS))
+# Uploaded files wait here for the import under generated names (the user's name is only text).
+UPLOADS_DIR = DATA_DIR / "uploads"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -23,4 +23,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("keyclients.web.accounts.urls")),
     path("", include("keyclients.web.insights.urls")),
+    path("", include("keyclients.web.ledger.urls")),
 ]

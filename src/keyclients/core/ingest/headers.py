@@ -188,11 +188,16 @@ def _cell_text(value: str | None) -> str:
 def _assign_roles(
     names: Sequence[str], overrides: Mapping[str, str]
 ) -> tuple[dict[str, int], list[str]]:
-    """Map roles to column indexes: overrides first, then exact matches, then prefixes."""
+    """Map roles to column indexes: overrides first, then exact matches, then prefixes.
+
+    An override with an empty header ("") means the role has no column in this file.
+    """
     warnings: list[str] = []
     mapping: dict[str, int] = {}
     taken: set[int] = set()
     for role, wanted in overrides.items():
+        if not wanted:
+            continue
         target = normalize_header(wanted)
         for j, name in enumerate(names):
             if name and (name == wanted or normalize_header(name) == target):

@@ -61,9 +61,12 @@ def read_lines(
     """The data rows of a table file: `row` (1-based, as a spreadsheet shows it) and one String
     column per role (trimmed, empty = null; null for roles the file has no column for), with the
     report filled in up to the rows read and skipped. Raises IngestError (one line) when the file
-    cannot be read or has no header naming the required roles."""
+    cannot be read or has no header naming the required roles. An empty header ("") in
+    `mapping` says the file has no column for that role (nothing is detected for it)."""
     overrides = {role: column for role, column in (mapping or {}).items() if column}
-    table = open_table(source, sheet=sheet, overrides=overrides, required=required)
+    excluded = {role: "" for role, column in (mapping or {}).items() if not column}
+    claimed = {**excluded, **overrides}
+    table = open_table(source, sheet=sheet, overrides=claimed, required=required)
     report = ImportReport(
         file=file_name,
         kind=kind,
@@ -72,9 +75,9 @@ def read_lines(
         delimiter=table.delimiter,
         sheet=table.sheet,
     )
-    layout = detect_header(table.top_rows, overrides, required=required)
+    layout = detect_header(table.top_rows, claimed, required=required)
     if layout is None:
-        missing, seen = missing_roles(table.top_rows, overrides, required=required)
+        missing, seen = missing_roles(table.top_rows, claimed, required=required)
         for role, column in overrides.items():
             if not any(
                 normalize_header(str(c or "")) == normalize_header(column)

@@ -83,6 +83,8 @@ class AuditAction(models.TextChoices):
     MEMBER_ADDED = "member_added", _("Existing user added")
     MEMBER_ROLE_CHANGED = "member_role_changed", _("Role changed")
     MEMBER_REMOVED = "member_removed", _("Member removed")
+    SALES_IMPORTED = "sales_imported", _("Sales imported")
+    SALES_IMPORT_UNDONE = "sales_import_undone", _("Sales import undone")
 
 
 class AuditEvent(models.Model):

@@ -70,6 +70,16 @@ class Client(models.Model):
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment terms, days"), null=True, blank=True
     )
+    # The import that created the client: undoing it removes the client when no sales remain.
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="created_clients",
+        verbose_name=_("created by import"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -112,6 +122,8 @@ class ImportKind(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    # Uploaded and parsed; the user checks the mapping and the preview before confirming.
+    PREVIEW = "preview", _("Awaiting confirmation")
     PENDING = "pending", _("Waiting")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
@@ -129,6 +141,11 @@ class ImportBatch(models.Model):
     rows_skipped = models.PositiveIntegerField(_("rows skipped"), default=0)
     rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
     report = models.JSONField(_("report"), default=dict, blank=True)
+    # The upload in settings.UPLOADS_DIR, under a generated name; removed once imported.
+    stored_name = models.CharField(_("stored file"), max_length=64, blank=True)
+    # role -> column header as in the file; "" = the role has no column; {} = as detected.
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    accept_partial = models.BooleanField(_("import the valid rows"), default=False)
     status = models.CharField(
         _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from keyclients.web.accounts.models import Company
-from keyclients.web.ledger.models import Client, ImportBatch, Sale
+from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
+
+REJECTED_PER_PAGE = 100
+HISTORY_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,35 @@ def client_list(*, company: Company) -> QuerySet[Client]:
 
 def import_batch_list(*, company: Company) -> QuerySet[ImportBatch]:
     return ImportBatch.objects.filter(company=company).order_by("-created_at")
+
+
+def import_history(*, company: Company) -> QuerySet[ImportBatch]:
+    """The company's imports, newest first, with who imported them; without the big report."""
+    return (
+        import_batch_list(company=company)
+        .select_related("created_by")
+        .defer("report", "mapping")
+        .order_by("-created_at", "-pk")[:HISTORY_LIMIT]
+    )
+
+
+def import_in_progress(*, batch: ImportBatch) -> bool:
+    return batch.status in (ImportStatus.PENDING, ImportStatus.RUNNING)
+
+
+def import_rejected_page(*, batch: ImportBatch, page: str | int | None) -> Page[dict[str, Any]]:
+    """One page of the rejected rows (row, column, value, reason) of an upload's report."""
+    rejected: list[dict[str, Any]] = batch.report.get("rejected", [])
+    return Paginator(rejected, REJECTED_PER_PAGE).get_page(page)
+
+
+def import_error_text(batch: ImportBatch) -> str:
+    """Why the import failed, in the reader's language ("" when it did not)."""
+    error = batch.report.get("error") if batch.status == ImportStatus.FAILED else None
+    if not error:
+        return ""
+    message = gettext(error["message"])
+    return message % error["params"] if error.get("params") else message
 
 
 def ledger_counts(*, company: Company) -> LedgerCounts:
