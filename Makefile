@@ -9,7 +9,7 @@ MANAGE := KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(BIN)/python -m keyclients.web
 # `make test-postgres` expects a server here; .ci/run starts a throwaway one on this port.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:54329/keyclients
 
-.PHONY: demo test test-postgres lint check chromium messages bench clean
+.PHONY: demo test test-postgres lint check chromium screenshots messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: $(STAMP)
 check: $(STAMP)
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
+
+# Refresh docs/screenshots from the browser tests.
+screenshots: $(STAMP) chromium
+	KEYCLIENTS_SCREENSHOTS=1 $(BIN)/pytest tests/browser
 
 # Browser tests use Debian's chromium; install it when missing and we can (root + apt).
 chromium:

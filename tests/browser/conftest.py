@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+_TEMP_SHOTS = Path(tempfile.gettempdir()) / "keyclients-screenshots"
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -58,7 +61,10 @@ def login(page, base_url: str, username: str, password: str) -> None:  # type: i
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / name
+    """Save a screenshot: into docs/screenshots with `make screenshots`, else a temp folder
+    (so an ordinary test run leaves the working tree clean)."""
+    folder = SCREENSHOTS if os.environ.get("KEYCLIENTS_SCREENSHOTS") else _TEMP_SHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
     page.screenshot(path=str(path), full_page=True)
     return path
