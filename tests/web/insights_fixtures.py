@@ -13,11 +13,14 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
+from django.core.cache import cache
 
 from keyclients.core.demo import generate_company
 from keyclients.web.accounts.models import Company, User
 from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
 from keyclients.web.ledger.services import client_key
+
+from .base import CompanyTestCase
 
 Line = tuple[str, date, str | float]  # client name, date, amount
 
@@ -130,3 +133,12 @@ def add_demo_sales(
         sales["date"].to_list(),
         [round(amount, 2) for amount in sales["amount"]],
     )
+
+
+class InsightsTestCase(CompanyTestCase):
+    """The permission base with an empty cache per test: ids repeat between tests, and so
+    could a data version, so a figure cached by one test must not leak into the next."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        cache.clear()
