@@ -9,7 +9,7 @@ MANAGE := KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(BIN)/python -m keyclients.web
 # `make test-postgres` expects a server here; .ci/run starts a throwaway one on this port.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:54329/keyclients
 
-.PHONY: demo test test-postgres lint check chromium messages bench clean
+.PHONY: demo test test-postgres lint check chromium messages bench bench-dashboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,16 +45,24 @@ test: lint check chromium
 test-postgres: $(STAMP)
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest tests/web
 
-# Refresh the Russian catalogue after changing user-facing strings (needs gettext);
-# the compiled .mo is committed so that running the app needs no gettext.
+# Refresh the Russian catalogues after changing user-facing strings (needs gettext);
+# the compiled .mo files are committed so that running the app needs no gettext.
+# The insights app keeps its own catalogue (insights/locale); -P keeps its selectors.py
+# from shadowing the standard library's selectors module when run from that folder.
 messages: $(STAMP)
 	cd src/keyclients/web && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
-		-m keyclients.web makemessages -l ru --add-location file --no-obsolete
+		-m keyclients.web makemessages -l ru --add-location file --no-obsolete --ignore 'insights/*'
+	cd src/keyclients/web/insights && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
+		-P -m keyclients.web makemessages -l ru --add-location file --no-obsolete
 	cd src/keyclients/web && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
 		-m keyclients.web compilemessages -l ru
 
 bench: $(STAMP)
 	$(BIN)/python bench/analyze.py
+
+# The overview dashboard with 10,000 clients and 1,000,000 sales lines (SQLite, ~1 minute).
+bench-dashboard: $(STAMP)
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

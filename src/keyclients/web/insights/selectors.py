@@ -576,12 +576,14 @@ def _client_figures(
     )
 
 
-def manager_choices(*, company: Company) -> list[tuple[int, str]]:
-    """Members a client can be assigned to (everyone but viewers), as (user id, name)."""
+def manager_choices(*, company: Company, assignable: bool = True) -> list[tuple[int, str]]:
+    """Members as (user id, name): those a client can be assigned to (everyone but viewers),
+    or with `assignable=False` every member (a viewer may still hold clients from an earlier
+    role, and the list filters by them)."""
     return [
         (m.user_id, _person(m.user.username, m.user.first_name, m.user.last_name) or "")
         for m in member_list(company=company)
-        if m.role != Role.VIEWER
+        if not assignable or m.role != Role.VIEWER
     ]
 
 

@@ -66,7 +66,8 @@ def _client_rows(request: CompanyRequest) -> dict[str, Any]:
     company = request.membership.company
     sales = selectors.company_sales(company=company)
     period_form, period = _period(request, sales)
-    filter_form = ClientFilterForm(request.GET, managers=selectors.manager_choices(company=company))
+    managers = selectors.manager_choices(company=company, assignable=False)
+    filter_form = ClientFilterForm(request.GET, managers=managers)
     filters = filter_form.filters()
     rows = selectors.client_list(
         sales=sales,
