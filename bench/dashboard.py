@@ -55,8 +55,10 @@ def _fill(clients: int, sales: int) -> tuple[int, int]:
         company=company, kind="sales", file_name="bench.csv", sha256="0" * 64
     )
     created = Client.objects.bulk_create(
-        (Client(company=company, name=f"Клиент {i:05d}", key=f"name:клиент {i:05d}")
-         for i in range(clients)),
+        (
+            Client(company=company, name=f"Клиент {i:05d}", key=f"name:клиент {i:05d}")
+            for i in range(clients)
+        ),
         batch_size=2_000,
     )
     ids = np.array([client.pk for client in created])
@@ -69,12 +71,10 @@ def _fill(clients: int, sales: int) -> tuple[int, int]:
     dates = [(start + timedelta(days=int(d))).isoformat() for d in days]
     amounts = np.round(rng.lognormal(mean=10, sigma=1.2, size=sales), 2)
     amounts[rng.random(sales) < 0.02] *= -1  # returns
-    rows = zip(
-        client_of_line.tolist(), range(1, sales + 1), dates, amounts.tolist(), strict=True
-    )
+    rows = zip(client_of_line.tolist(), range(1, sales + 1), dates, amounts.tolist(), strict=True)
     sql = (
         "INSERT INTO ledger_sale (company_id, client_id, batch_id, row, document, date, amount,"
-        " product, manager) VALUES (%d, ?, %d, ?, '', ?, ?, '', '')" % (company.pk, batch.pk)
+        f" product, manager) VALUES ({int(company.pk)}, ?, {int(batch.pk)}, ?, '', ?, ?, '', '')"
     )
     with transaction.atomic():
         connection.ensure_connection()
@@ -145,8 +145,10 @@ def main() -> None:
             warm = _median(get(url), args.requests)
             results[name] = (cold, warm)
 
-        print(f"baseline: SQL GROUP BY client, month -> {groups:,} rows, median of 5: "
-              f"{baseline * 1000:.0f} ms")
+        print(
+            f"baseline: SQL GROUP BY client, month -> {groups:,} rows, median of 5: "
+            f"{baseline * 1000:.0f} ms"
+        )
         for name, (cold, warm) in results.items():
             print(
                 f"{name + ':':14} first request (cold cache) {cold * 1000:6.0f} ms; "
@@ -154,8 +156,10 @@ def main() -> None:
                 f"= {warm / baseline:.3f} x baseline"
             )
         cold, warm = results["overview"]
-        print(f"ratio overview warm / baseline: {warm / baseline:.3f}; "
-              f"cold / baseline: {cold / baseline:.2f}")
+        print(
+            f"ratio overview warm / baseline: {warm / baseline:.3f}; "
+            f"cold / baseline: {cold / baseline:.2f}"
+        )
 
 
 if __name__ == "__main__":
