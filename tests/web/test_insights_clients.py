@@ -22,7 +22,7 @@ from keyclients.web.formatting import format_money
 from keyclients.web.insights import services
 from keyclients.web.insights.selectors import ABC_NONE, MANAGER_NONE
 from keyclients.web.ledger.models import Client, ClientStatus
-from keyclients.web.ledger.services import INVALID_INN
+from keyclients.web.ledger.services import INVALID_INN, client_create
 
 from .insights_fixtures import InsightsTestCase, add_sales
 
@@ -316,3 +316,23 @@ class ClientCardTests(ClientsBase):
             self.client.get(self.url)
         with today(), self.assertNumQueries(CARD_QUERIES_WARM):
             self.client.get(self.url)
+
+
+class NoSalesTests(ClientsBase):
+    def test_clients_without_sales_have_a_list_and_a_card(self) -> None:
+        client = client_create(company=self.company_a, name="Новый")
+
+        listing = self.get("/clients/")
+        card = self.get(f"/clients/{client.pk}/")
+
+        assert [(r["client"], r["revenue"], r["rank"]) for r in listing.context["clients"]] == [
+            ("Новый", 0.0, None)
+        ]
+        figures = card.context["figures"]
+        assert (figures.revenue, figures.share, figures.rank, figures.clients_positive) == (
+            0.0,
+            None,
+            None,
+            0,
+        )
+        self.assertContains(card, "Новый")

@@ -91,7 +91,7 @@ def _pareto_template(language: str) -> Spec:
         rank_title, share_title = _("Clients by revenue rank"), _("Cumulative share of revenue")
         curve = (
             alt.Chart(alt.NamedData("pareto"))
-            .mark_area(line={"color": ACCENT}, color=ACCENT, opacity=0.12, interpolate="step-after")
+            .mark_area(line={"color": ACCENT}, color=ACCENT, opacity=0.12)
             .encode(
                 x=alt.X("rank:Q", title=rank_title, scale=alt.Scale(domainMin=1, nice=False)),
                 y=alt.Y(
