@@ -24,7 +24,7 @@ from keyclients.web.insights.selectors import (
     SORT_COLUMNS,
     ClientFilters,
 )
-from keyclients.web.ledger.models import ClientStatus
+from keyclients.web.ledger.models import Client, ClientStatus
 from keyclients.web.ledger.services import INVALID_INN
 
 MONTH_FORMAT = "%Y-%m"
@@ -152,6 +152,28 @@ class ClientForm(forms.Form):
         manager.choices = [("", _("Unassigned")), *choices]
         # A manager edits their own clients but does not hand them over to someone else.
         manager.disabled = not may_assign
+
+    @classmethod
+    def for_client(
+        cls,
+        client: Client,
+        data: Any,
+        *,
+        managers: Sequence[tuple[int, str]],
+        may_assign: bool,
+    ) -> ClientForm:
+        initial = {
+            "name": client.name,
+            "inn": client.inn,
+            "industry": client.industry,
+            "size": client.size,
+            "regions": client.regions,
+            "status": client.status,
+            "manager": client.manager_id,
+        }
+        if managers and client.manager_id not in {pk for pk, _name in managers}:
+            initial["manager_name"] = str(client.manager or "")  # left the company
+        return cls(data, initial=initial, managers=managers, may_assign=may_assign)
 
     def clean_inn(self) -> str:
         inn = clean_inn(self.cleaned_data.get("inn") or "")

@@ -55,6 +55,10 @@ def client_update(
     client.regions = regions.strip()
     client.status = status
     client.manager_id = manager_id
-    client.full_clean()
+    try:
+        client.full_clean()
+    except ValidationError:
+        client.refresh_from_db()  # the caller goes on showing the client as it is stored
+        raise
     client.save()
     return client

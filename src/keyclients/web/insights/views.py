@@ -20,7 +20,7 @@ from keyclients.web.insights import access, charts, exports, selectors, services
 from keyclients.web.insights.forms import ClientFilterForm, ClientForm, PeriodForm
 from keyclients.web.insights.periods import Period, ltm_period
 from keyclients.web.ledger import selectors as ledger_selectors
-from keyclients.web.ledger.models import ClientStatus
+from keyclients.web.ledger.models import Client, ClientStatus
 
 CLIENTS_PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -144,52 +144,44 @@ def client_export(request: CompanyRequest) -> HttpResponse:
     return response
 
 
+def _save_client(request: CompanyRequest, form: ClientForm, client: Client) -> bool:
+    """Save a valid form through the service; its refusals become form errors."""
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        services.client_update(
+            client=client,
+            name=data["name"],
+            inn=data["inn"],
+            industry=data["industry"],
+            size=data["size"],
+            regions=data["regions"],
+            status=data["status"],
+            manager_id=data["manager"],
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    messages.success(request, _("The client was saved."))
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 @company_view()
 def client_detail(request: CompanyRequest, pk: int) -> HttpResponse:
-    if request.method == "POST":
-        client_access = access.get_client_for_edit(request, pk)
-    else:
-        client_access = access.get_client(request, pk)
+    posted = request.method == "POST"
+    client_access = (access.get_client_for_edit if posted else access.get_client)(request, pk)
     client = client_access.client
     company = request.membership.company
-    managers = selectors.manager_choices(company=company) if client_access.may_edit else []
-    initial = {
-        "name": client.name,
-        "inn": client.inn,
-        "industry": client.industry,
-        "size": client.size,
-        "regions": client.regions,
-        "status": client.status,
-        "manager": client.manager_id,
-    }
-    form = ClientForm(
-        request.POST if request.method == "POST" else None,
-        initial=initial,
-        managers=managers,
+    form = ClientForm.for_client(
+        client,
+        request.POST if posted else None,
+        managers=selectors.manager_choices(company=company) if client_access.may_edit else [],
         may_assign=client_access.may_assign,
     )
-    status = 200
-    if form.is_bound:
-        if form.is_valid():
-            try:
-                data = form.cleaned_data
-                services.client_update(
-                    client=client,
-                    name=data["name"],
-                    inn=data["inn"],
-                    industry=data["industry"],
-                    size=data["size"],
-                    regions=data["regions"],
-                    status=data["status"],
-                    manager_id=data["manager"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, _("The client was saved."))
-                return HttpResponseRedirect(request.get_full_path())
-        status = 400
+    if posted and _save_client(request, form, client):
+        return HttpResponseRedirect(request.get_full_path())
     sales = selectors.company_sales(company=company)
     period_form, period = _period(request, sales)
     figures = selectors.client_figures(
@@ -211,4 +203,4 @@ def client_detail(request: CompanyRequest, pk: int) -> HttpResponse:
         "charts": charts.client_charts(figures, language=_language()),
         "chart_options": charts.embed_options(_language()),
     }
-    return render(request, "insights/client_detail.html", context, status=status)
+    return render(request, "insights/client_detail.html", context, status=400 if posted else 200)
