@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -253,10 +253,6 @@ class CompanySales:
     def is_empty(self) -> bool:
         return not self.months
 
-    @property
-    def years(self) -> list[int]:
-        return sorted({month.year for month in self.months}, reverse=True)
-
     def key(self, *parts: object) -> str:
         return ":".join(str(part) for part in (CACHE_PREFIX, self.company.pk, self.version, *parts))
 
@@ -324,7 +320,6 @@ class OverviewData:
     # Chart data, ready for Vega-Lite datasets: plain dicts of numbers, names and ISO dates.
     pareto: tuple[dict[str, Any], ...]
     trend: tuple[dict[str, Any], ...]
-    top_clients_total: int = field(default=0)  # clients with revenue > 0, for "top 10 of N"
 
 
 def overview(
@@ -375,7 +370,6 @@ def _overview(
             }
             for row in trend.iter_rows(named=True)
         ),
-        top_clients_total=ranked.height,
     )
 
 
@@ -433,7 +427,7 @@ def client_table(
     core's `client_shares`; clients without revenue in the period have 0 and nulls), and
     first_sale, last_sale over the whole history.
     """
-    key = sales.key("clients", period.cache_key, settings.cache_key)
+    key = sales.key("client-table", period.cache_key, settings.cache_key)
     return _cached(key, lambda: _client_table(sales=sales, period=period, settings=settings))
 
 
