@@ -9,7 +9,7 @@ MANAGE := KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(BIN)/python -m keyclients.web
 # `make test-postgres` expects a server here; .ci/run starts a throwaway one on this port.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:54329/keyclients
 
-.PHONY: demo test test-postgres lint check chromium screenshots messages bench clean
+.PHONY: demo test test-postgres lint check chromium screenshots messages bench bench-dashboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,15 +49,18 @@ test: lint check chromium
 test-postgres: $(STAMP)
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest tests/web
 
-# Refresh the Russian catalogue after changing user-facing strings (needs gettext);
-# the compiled .mo is committed so that running the app needs no gettext.
-# The ledger app keeps its own catalogue (ledger/locale), so the project's skips ledger/.
-# -P: the app folder holds a selectors.py that must not shadow the standard library's.
+# Refresh the Russian catalogues after changing user-facing strings (needs gettext);
+# the compiled .mo files are committed so that running the app needs no gettext.
+# The ledger and insights apps keep their own catalogues (<app>/locale), so the project's
+# skips them. -P: the app folders hold a selectors.py that must not shadow the stdlib's.
 messages: $(STAMP)
 	cd src/keyclients/web && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
-		-m keyclients.web makemessages -l ru --add-location file --no-obsolete --ignore 'ledger/*'
-	cd src/keyclients/web/ledger && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
-		-P -m keyclients.web makemessages -l ru --add-location file --no-obsolete
+		-m keyclients.web makemessages -l ru --add-location file --no-obsolete \
+		--ignore 'ledger/*' --ignore 'insights/*'
+	for app in ledger insights; do \
+		(cd src/keyclients/web/$$app && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
+		-P -m keyclients.web makemessages -l ru --add-location file --no-obsolete) || exit 1; \
+	done
 	cd src/keyclients/web && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
 		-m keyclients.web compilemessages -l ru
 
@@ -65,6 +68,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/receivables.py
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/import_sqlite.py
+
+# The overview dashboard with 10,000 clients and 1,000,000 sales lines (SQLite, ~1 minute).
+bench-dashboard: $(STAMP)
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,7 +5,8 @@ Entry points, in the order a caller uses them:
 - `client_revenue(sales, date_from=, date_to=)` turns sales lines into one row per client;
 - `client_shares(revenue)` ranks those clients and adds share, cumulative share, ABC and `major`;
 - `concentration(revenue)` sums it up in a frozen `Concentration` (top-N, HHI, Gini, ...);
-- `concentration_trend(sales, months=12)` gives the figures over rolling windows, per month-end.
+- `concentration_trend(sales, months=12)` gives the figures over rolling windows, per month-end;
+- `client_share_trend(sales, client_key, months=12)` follows one client's share the same way.
 
 The metrics themselves are plain functions of numbers, usable on their own: `hhi`,
 `effective_clients`, `hhi_level`, `gini`, `top_n_share`, `abc_classes`.
@@ -71,6 +72,12 @@ TREND_SCHEMA: dict[str, pl.DataType] = {
     "hhi": pl.Float64(),
     "effective_clients": pl.Float64(),
     "level": pl.String(),
+}
+CLIENT_TREND_SCHEMA: dict[str, pl.DataType] = {
+    "month_end": pl.Date(),
+    "revenue": pl.Float64(),  # the client's net revenue in the window
+    "base": pl.Float64(),  # the share base: revenue of the window's positive clients
+    "share": pl.Float64(),  # revenue / base; null when the client's revenue is <= 0 (no share)
 }
 
 
@@ -292,25 +299,8 @@ def concentration_trend(
     if first is None or last is None or _month_index(first) > _month_index(last):
         return pl.DataFrame(schema=TREND_SCHEMA)
     first_month, last_month = _month_index(first), _month_index(last)
-
-    # A client's month revenue counts towards the `months` month-ends from its own month on:
-    # exploding each client-month into those month-ends gives every window in one group_by.
-    client_months = _sum_by(
-        _canonical(
-            lines.select(
-                # A number per client: sorting integers is faster than sorting strings.
-                pl.col("client_key").rank("dense").alias("client"),
-                _month_index_expr(pl.col("date")).alias("month"),
-                pl.col("amount").alias("revenue"),
-            )
-        ),
-        ["client", "month"],
-    )
-    client_windows = _sum_by(
-        client_months.with_columns(month=pl.int_ranges("month", pl.col("month") + months))
-        .explode("month")
-        .filter(pl.col("month").is_between(first_month, last_month)),
-        ["month", "client"],
+    client_windows = _window_revenue(
+        lines, months=months, first_month=first_month, last_month=last_month
     ).filter(pl.col("revenue") > 0)
     bases = _sum_by(client_windows, ["month"]).rename({"revenue": "base"})
     client_windows = client_windows.join(bases, on="month")
@@ -342,7 +332,100 @@ def concentration_trend(
     )
 
 
+def client_share_trend(
+    sales: pl.DataFrame,
+    client_key: str,
+    *,
+    months: int = 12,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> pl.DataFrame:
+    """One client's share of revenue at every month-end, over rolling windows of `months`.
+
+    The windows, `date_from` and `date_to` work as in `concentration_trend`, which gives the
+    company's side of the same windows (its `revenue` is this function's `base`). In each window
+    the client's share is its net revenue over the revenue of the clients above 0, as
+    `client_shares` computes it; a window where the client nets to 0 or less (or has no lines)
+    gives revenue ≤ 0 and a null share. A key without lines gives revenue 0 in every window.
+    Columns as in CLIENT_TREND_SCHEMA.
+    """
+    if months < 1:
+        raise ValueError(MONTHS_INVALID)
+    _check_period(date_from, date_to)
+    lines = sales.lazy().select("client_key", "date", "amount").filter(pl.col("date").is_not_null())
+    if date_to is not None:
+        lines = lines.filter(pl.col("date") <= date_to)
+    bounds = lines.select(
+        pl.col("date").min().alias("first"),
+        pl.col("date").max().alias("last"),
+        # The client's number in `_window_revenue`: the dense rank of its key among all keys.
+        pl.col("client_key").filter(pl.col("client_key") <= client_key).n_unique().alias("id"),
+        (pl.col("client_key") == client_key).any().alias("present"),
+    ).collect()
+    first: date | None = date_from if date_from is not None else bounds["first"][0]
+    last: date | None = date_to if date_to is not None else bounds["last"][0]
+    if first is None or last is None or _month_index(first) > _month_index(last):
+        return pl.DataFrame(schema=CLIENT_TREND_SCHEMA)
+    first_month, last_month = _month_index(first), _month_index(last)
+
+    client_windows = _window_revenue(
+        lines, months=months, first_month=first_month, last_month=last_month
+    )
+    bases = _sum_by(client_windows.filter(pl.col("revenue") > 0), ["month"]).rename(
+        {"revenue": "base"}
+    )
+    own = (
+        client_windows.filter(pl.col("client") == bounds["id"][0])
+        if bounds["present"][0]
+        else client_windows.clear()
+    ).select("month", "revenue")
+    calendar = pl.DataFrame(
+        {"month": pl.int_range(first_month, last_month + 1, dtype=pl.Int64, eager=True)}
+    )
+    windows = (
+        calendar.join(own, on="month", how="left")
+        .join(bases, on="month", how="left")
+        .with_columns(pl.col("revenue").fill_null(0.0), pl.col("base").fill_null(0.0))
+        .sort("month")
+    )
+    shares = _divide(windows["revenue"], windows["base"])
+    return windows.with_columns(
+        month_end=_month_end_expr(pl.col("month")),
+        share=pl.when(pl.col("revenue") > 0).then(shares),
+    ).select(pl.col(name).cast(dtype) for name, dtype in CLIENT_TREND_SCHEMA.items())
+
+
 # --- Helpers --------------------------------------------------------------------------------
+
+
+def _window_revenue(
+    lines: pl.LazyFrame, *, months: int, first_month: int, last_month: int
+) -> pl.DataFrame:
+    """Net revenue per (month, client) over the `months` months ending with each month.
+
+    `lines` has client_key, date (not null) and amount. `month` is a `_month_index` from
+    first_month to last_month (only months where the client has lines in the window); `client`
+    is the dense rank of client_key, 1-based in key order. Sorted by month, client.
+    """
+    # A client's month revenue counts towards the `months` month-ends from its own month on:
+    # exploding each client-month into those month-ends gives every window in one group_by.
+    client_months = _sum_by(
+        _canonical(
+            lines.select(
+                # A number per client: sorting integers is faster than sorting strings.
+                pl.col("client_key").rank("dense").alias("client"),
+                _month_index_expr(pl.col("date")).alias("month"),
+                pl.col("amount").alias("revenue"),
+            )
+        ),
+        ["client", "month"],
+    )
+    return _sum_by(
+        client_months.with_columns(month=pl.int_ranges("month", pl.col("month") + months))
+        .explode("month")
+        .filter(pl.col("month").is_between(first_month, last_month)),
+        ["month", "client"],
+    )
 
 
 def _with_ranks(ranked: pl.DataFrame, *, a: float, b: float) -> pl.DataFrame:

@@ -8,4 +8,7 @@ app_name = "insights"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/export/", views.client_export, name="client_export"),
+    path("clients/<int:pk>/", views.client_detail, name="client_detail"),
 ]

@@ -1,0 +1,64 @@
+"""Writes of the clients pages: editing a client's card."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from keyclients.core.ingest.identity import clean_inn, inn_is_valid
+from keyclients.web.accounts.models import Membership
+from keyclients.web.ledger.models import Client
+from keyclients.web.ledger.services import INVALID_INN, client_key
+
+INN_TAKEN = _("Another client of the company already has this INN.")
+NAME_TAKEN = _("Without an INN this client would merge with another client of the same name.")
+MANAGER_NOT_MEMBER = _("The manager must be a member of the company.")
+
+
+def client_update(
+    *,
+    client: Client,
+    name: str,
+    inn: str,
+    industry: str,
+    size: str,
+    regions: str,
+    status: str,
+    manager_id: int | None,
+) -> Client:
+    """Save the card's fields; a changed INN also changes the client's key.
+
+    The key is how imports recognise the client (`inn:<INN>`, else `name:<normalized name>`).
+    Giving an INN makes the next files with that INN land on this client; renaming keeps the
+    key, so the spelling in the files still finds it (docs/decisions.md).
+    """
+    inn = clean_inn(inn)
+    if inn and not inn_is_valid(inn):
+        raise ValidationError({"inn": INVALID_INN})
+    if (
+        manager_id is not None
+        and manager_id != client.manager_id
+        and not Membership.objects.filter(company_id=client.company_id, user_id=manager_id).exists()
+    ):
+        raise ValidationError({"manager": MANAGER_NOT_MEMBER})
+    name = name.strip()
+    if inn != client.inn:
+        key = client_key(name=name, inn=inn)
+        taken = Client.objects.filter(company_id=client.company_id, key=key).exclude(pk=client.pk)
+        if taken.exists():
+            raise ValidationError({"inn": INN_TAKEN if inn else NAME_TAKEN})
+        client.key = key
+    client.name = name
+    client.inn = inn
+    client.industry = industry.strip()
+    client.size = size.strip()
+    client.regions = regions.strip()
+    client.status = status
+    client.manager_id = manager_id
+    try:
+        client.full_clean()
+    except ValidationError:
+        client.refresh_from_db()  # the caller goes on showing the client as it is stored
+        raise
+    client.save()
+    return client
