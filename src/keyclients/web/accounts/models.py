@@ -95,12 +95,21 @@ class AuditEvent(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False
     )
-    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    # No `choices` on the column: new kinds of events are added to AuditAction without a
+    # migration of this (large) table; `action_label` gives the translated name.
+    action = models.CharField(_("action"), max_length=40)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    @property
+    def action_label(self) -> str:
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action
 
     class Meta:
         verbose_name = _("audit event")
