@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -944,8 +944,3 @@ def _day_number(day: date) -> int:
 
 def _day_numbers(days: pl.Series) -> IntArray:
     return days.cast(pl.Int32).to_numpy().astype(np.int64)
-
-
-def clients_by_key(basis: CashBasis) -> Mapping[str, str]:
-    """client_key -> display name of the basis' clients."""
-    return dict(basis.clients.select("client_key", "client").iter_rows())
