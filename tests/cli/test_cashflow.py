@@ -389,3 +389,16 @@ def test_the_command_starts_without_django(samples: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert set(json.loads(proc.stdout)) == TOP_KEYS
+
+
+def test_a_long_horizon_shows_the_weeks_around_the_gap(samples: Path) -> None:
+    output = run_table(
+        *sample_args(
+            samples, "--horizon", "365", "--lose", ROMASHKA, "--lose", TRANSLOGISTIC, "--write-off"
+        )
+    )
+    # The first week below zero is 2–8 Feb (the 6th of 53): shown from 4 weeks before it.
+    assert "Week by week (weeks 2–17 of 53, around the gap)" in output
+    assert "Scenario: Cash runs out on 5 February" in output
+    assert "does not pay what it owes" in output
+    assert "1–4 Jan" not in output and "2–8 Feb" in output
