@@ -25,6 +25,7 @@ from keyclients.core.analytics.cashflow import (
     MAX_HORIZON,
     PATHS_INVALID,
     PLAN_AMOUNT_ZERO,
+    PLAN_INCOMPLETE,
     REPEAT_INVALID,
     UNKNOWN_CLIENT,
     UNKNOWN_PLAN_ROW,
@@ -221,6 +222,15 @@ def test_occurrences(
 ) -> None:
     got = occurrences(d(start), repeat, d(until) if until else None, d(first), d(last))
     assert got == [d(x) for x in expected]
+
+
+def test_a_plan_row_without_a_date_is_a_clear_error() -> None:
+    incomplete = pl.DataFrame(
+        {"date": [None], "amount": [-5.0]}, schema={"date": pl.Date, "amount": pl.Float64}
+    )
+    with pytest.raises(ValueError) as error:
+        basis(documents(), plan_frame=incomplete)
+    assert str(error.value) == PLAN_INCOMPLETE
 
 
 def test_an_unknown_repeat_is_a_clear_error() -> None:

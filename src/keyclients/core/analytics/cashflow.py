@@ -59,6 +59,7 @@ UNKNOWN_PLAN_ROW = "no planned payment with row {row} to change"
 PLAN_ROW_TWICE = "planned payment {row} is changed twice in one scenario"
 PLAN_AMOUNT_ZERO = "a planned payment cannot be changed to 0; remove it instead"
 REPEAT_INVALID = "repeat {repeat!r} is not one of none, weekly, monthly, quarterly"
+PLAN_INCOMPLETE = "every planned payment needs a date and an amount"
 PATHS_INVALID = "the number of paths must be at least 1"
 EMPTY_HISTORY = "every document needs a history of at least one delay to draw from"
 
@@ -518,6 +519,8 @@ def _plan_frame(plan: pl.DataFrame | None) -> pl.DataFrame:
     bad = [r for r in frame.get_column("repeat").unique().to_list() if r not in REPEATS]
     if bad:
         raise ValueError(REPEAT_INVALID.format(repeat=bad[0]))
+    if frame.select(pl.col("date").is_null().any() | pl.col("amount").is_null().any()).item():
+        raise ValueError(PLAN_INCOMPLETE)
     return frame
 
 
