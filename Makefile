@@ -65,6 +65,7 @@ messages: $(STAMP)
 		-m keyclients.web compilemessages -l ru
 
 bench: $(STAMP)
+	$(BIN)/python bench/cashflow.py
 	$(BIN)/python bench/receivables.py
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/import_sqlite.py

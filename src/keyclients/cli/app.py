@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from . import common
+from .cashflow import cashflow
 from .common import (
     AmountOpt,
     ClientOpt,
@@ -34,6 +35,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(receivables)
+app.command()(cashflow)
 
 
 @app.command()

@@ -112,6 +112,36 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "cost": ("себестоимость", "себестоимость продаж", "cost", "cogs", "cost of sales"),
     "product": ("номенклатура", "товар", "услуга", "товары услуги", "product", "item", "sku"),
     "manager": ("менеджер", "ответственный", "менеджер сделки", "manager", "sales rep"),
+    # The payment plan (DESIGN §6 `cashflow`): date, amount, category, repeat, until.
+    "category": (
+        "категория",
+        "статья",
+        "статья ддс",
+        "статья движения денежных средств",
+        "статья расходов",
+        "category",
+    ),
+    "repeat": (
+        "повтор",
+        "повторять",
+        "повторение",
+        "периодичность",
+        "регулярность",
+        "repeat",
+        "repeats",
+        "recurrence",
+        "frequency",
+    ),
+    "until": (
+        "до",
+        "по",
+        "повторять до",
+        "дата окончания",
+        "окончание",
+        "until",
+        "end date",
+        "repeat until",
+    ),
     "ignore": (
         "ндс",
         "сумма ндс",
@@ -136,6 +166,8 @@ NET_AMOUNT = ("сумма без ндс", "без ндс", "net amount", "amount
 GROSS_AMOUNT = ("сумма с ндс", "с ндс", "gross amount", "amount incl vat")
 
 REQUIRED_ROLES = ("client", "amount")
+# Shorter synonyms ("до", "по") match only a whole header: "Договор" is not "до".
+_MIN_PREFIX = 3
 HEADER_SEARCH_ROWS = 50
 
 _NON_ALNUM = re.compile(r"[^0-9a-zа-я]+")
@@ -167,7 +199,7 @@ def match_header(text: str) -> tuple[str, bool] | None:
     if norm in _EXACT:
         return _EXACT[norm], True
     for syn, role in _NORMALIZED:  # longest first
-        if norm.startswith(syn):
+        if len(syn) >= _MIN_PREFIX and norm.startswith(syn):
             return role, False
     return None
 

@@ -49,6 +49,16 @@ OUTFLOWS_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),
 }
 
+# The payment plan of the cash calendar (a plan file, or PlannedPayment rows of the app).
+PLAN_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),  # the row of the file (the app: the planned payment's id)
+    "date": pl.Date(),  # the first (or only) day it falls on
+    "amount": pl.Float64(),  # + money in, − money out; never 0
+    "category": pl.String(),  # статья: rent, payroll, taxes, ...
+    "repeat": pl.String(),  # none | weekly | monthly | quarterly
+    "until": pl.Date(),  # the last day a repeat may fall on (inclusive); null: no end
+}
+
 
 def empty_sales() -> pl.DataFrame:
     return pl.DataFrame(schema=SALES_SCHEMA)
