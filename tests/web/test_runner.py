@@ -26,7 +26,7 @@ def _free_port() -> int:
 
 def _get(url: str) -> tuple[int, str, bytes]:
     request = urllib.request.Request(url, headers={"Accept-Language": "ru"})
-    with urllib.request.urlopen(request, timeout=5) as response:
+    with urllib.request.urlopen(request, timeout=30) as response:
         return response.status, response.headers.get("Content-Type", ""), response.read()
 
 
@@ -48,7 +48,7 @@ def serving(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             try:
                 _get(f"{base}/accounts/login/")
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if process.poll() is not None or time.monotonic() > deadline:
                     output = process.stdout.read().decode() if process.stdout else ""
                     pytest.fail(f"keyclients serve did not start:\n{output}")
