@@ -316,3 +316,18 @@ def test_arbitrary_bytes_never_crash(data: bytes) -> None:
     else:
         report = result.report
         assert report.rows_read == report.rows_used + report.rows_skipped + report.rows_rejected
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_unpacking(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from keyclients.core.ingest import table
+
+    monkeypatch.setattr(table, "MAX_UNPACKED_WORKBOOK", 5_000_000)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b"a" * 20_000_000 + b">")
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(buffer.getvalue())
+    assert path.stat().st_size < 100_000  # tiny on disk, 20 MB unpacked
+    with pytest.raises(IngestError, match="unpacks to 20 MB"):
+        read_sales(path)

@@ -18,6 +18,10 @@ NO_SUCH_COLUMN = "the column {column!r} given for {role} is not in the file; col
 NO_SUCH_SHEET = "there is no sheet {sheet!r}; sheets are: {sheets}"
 NO_DATA_SHEET = "no sheet has a header row with a client column and an amount column"
 UNREADABLE_FILE = "cannot read the file: {detail}"
+WORKBOOK_TOO_BIG = (
+    "the workbook unpacks to {size} MB (limit {limit} MB) — it is too large or a zip bomb; "
+    "export it to CSV instead"
+)
 
 REASON_NOT_A_NUMBER = "not a number"
 REASON_NOT_A_DATE = "not a valid date"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -24,10 +25,13 @@ from .report import (
     NO_SUCH_SHEET,
     UNKNOWN_ENCODING,
     UNREADABLE_FILE,
+    WORKBOOK_TOO_BIG,
     IngestError,
 )
 
 _ZIP_MAGIC = b"PK\x03\x04"
+# An XLSX of a million 1C lines unpacks to ~300 MB of XML; more than this is not a sales report.
+MAX_UNPACKED_WORKBOOK = 1_000_000_000
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DELIMITERS = (";", ",", "\t")
 
@@ -153,6 +157,8 @@ def open_workbook(
 ) -> RawTable:
     from python_calamine import CalamineWorkbook
 
+    if fmt == "xlsx":
+        _check_unpacked_size(data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for every broken archive
@@ -179,6 +185,25 @@ def open_workbook(
     if len(candidates) > 1:
         raise IngestError(NO_DATA_SHEET)
     return _workbook_table(fmt, candidates[0], rows_of(candidates[0]))
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack to more than the limit, before unpacking anything.
+
+    The sizes come from the zip's central directory; a forged directory cannot get past the
+    reader either, because zipfile stops at the declared size.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise IngestError(BAD_WORKBOOK.format(detail=str(exc)[:200])) from exc
+    if unpacked > MAX_UNPACKED_WORKBOOK:
+        raise IngestError(
+            WORKBOOK_TOO_BIG.format(
+                size=unpacked // 1_000_000, limit=MAX_UNPACKED_WORKBOOK // 1_000_000
+            )
+        )
 
 
 def _workbook_table(fmt: str, name: str, rows: list[list[str | None]]) -> RawTable:
