@@ -404,7 +404,8 @@ sale_rows = st.lists(
         st.integers(min_value=0, max_value=len(NAMES) - 1),
         st.integers(min_value=0, max_value=26),  # month of 2023 .. March 2025
         st.integers(min_value=1, max_value=28),
-        st.floats(min_value=-1e5, max_value=1e6, allow_nan=False),
+        # Money: whole kopecks, as every reader delivers and every sum counts them.
+        st.integers(min_value=-10_000_000, max_value=100_000_000).map(lambda k: k / 100),
     ),
     min_size=1,
     max_size=40,

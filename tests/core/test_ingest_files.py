@@ -331,3 +331,13 @@ def test_an_xlsx_zip_bomb_is_refused_before_unpacking(tmp_path: Path, monkeypatc
     assert path.stat().st_size < 100_000  # tiny on disk, 20 MB unpacked
     with pytest.raises(IngestError, match="unpacks to 20 MB"):
         read_sales(path)
+
+
+def test_an_ascii_head_with_a_windows_1251_body_is_read_as_1251(tmp_path: Path) -> None:
+    head = "Client;Amount\n" + "".join(f"C{i};{i}\n" for i in range(30_000))
+    body = "ООО Ромашка;5\n"
+    path = tmp_path / "late-cyrillic.csv"
+    path.write_bytes((head + body).encode("cp1251"))
+    result = read_sales(path)
+    assert result.report.encoding == "cp1251"
+    assert result.frame.get_column("client").to_list()[-1] == "ООО Ромашка"

@@ -96,3 +96,13 @@ def test_1c_document_strings_give_number_and_date() -> None:
     )
     assert number.to_list() == ["0000-000123", "0000-000007", "0000-000200"]
     assert parse_dates(when).to_list() == [date(2025, 1, 15), date(2025, 2, 3), None]
+
+
+@pytest.mark.parametrize("text", ["NaN", "nan", "inf", "-Infinity", "1e999"])
+def test_not_a_number_and_infinity_are_not_amounts(text: str) -> None:
+    assert parse_amounts(pl.Series("a", [text, "5"])).to_list() == [None, 5.0]
+
+
+def test_a_clean_russian_column_takes_the_short_path_with_the_same_answer() -> None:
+    raw = pl.Series("a", ["1 234,50", "7", "-0,01", None])
+    assert parse_amounts(raw).to_list() == [1234.5, 7.0, -0.01, None]

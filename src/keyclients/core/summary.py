@@ -62,19 +62,17 @@ def analyze_sales(
     revenue = client_revenue(used)
     shares = client_shares(revenue, a=abc_a, b=abc_b)
     figures = concentration(revenue, a=abc_a, b=abc_b)
-    clients = [
-        {
-            "client": row["client"],
-            "key": row["client_key"],
-            "revenue": _money(row["revenue"]),
-            "share": _ratio(row["share"]),
-            "cumulative_share": _ratio(row["cumulative_share"]),
-            "rank": row["rank"],
-            "abc": row["abc"],
-            "major": row["major"],
-        }
-        for row in shares.iter_rows(named=True)
-    ]
+    # `+ 0.0` turns a rounded -0.0 into 0.0, as `_money` does for the totals.
+    clients = shares.select(
+        "client",
+        pl.col("client_key").alias("key"),
+        pl.col("revenue").round(MONEY_DIGITS) + 0.0,
+        pl.col("share").round(SHARE_DIGITS) + 0.0,
+        pl.col("cumulative_share").round(SHARE_DIGITS) + 0.0,
+        "rank",
+        "abc",
+        "major",
+    ).to_dicts()
     return {
         "period": {
             "from": period_from.isoformat() if period_from else None,

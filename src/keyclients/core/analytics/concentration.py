@@ -180,6 +180,9 @@ def client_revenue(
     The period is inclusive; without bounds all lines count. When a bound is given, lines
     without a date are left out (they cannot be placed in the period). Rows are sorted by
     client_key.
+
+    Amounts are money: they are summed as whole kopecks (integers), which is exact and the
+    same in any order of the lines — no sort of a million lines is needed for that.
     """
     _check_period(date_from, date_to)
     lines = sales.lazy().select("client_key", "client", "date", "amount")
@@ -187,13 +190,14 @@ def client_revenue(
         lines = lines.filter(pl.col("date") >= date_from)
     if date_to is not None:
         lines = lines.filter(pl.col("date") <= date_to)
+    kopecks = (pl.col("amount") * 100).round(0).cast(pl.Int64)
     return (
-        _canonical(lines.select("client_key", "client", "amount"))
-        .group_by("client_key")
+        lines.group_by("client_key")
         # Ingest gives one display name per key; min() stays order-independent if it did not.
-        .agg(pl.col("client").min(), pl.col("amount").sum().alias("revenue"))
+        .agg(pl.col("client").min(), (kopecks.sum() / 100).alias("revenue"))
         .select(pl.col(name).cast(dtype) for name, dtype in REVENUE_SCHEMA.items())
         .sort("client_key")
+        .collect()
     )
 
 

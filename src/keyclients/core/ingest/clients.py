@@ -20,38 +20,42 @@ def resolve_clients(frames: Sequence[pl.DataFrame]) -> tuple[list[pl.DataFrame],
     Each frame brings a `client_raw` (the name as written) and `inn_raw` column. Names are
     joined to INNs across all the frames given, so payments find the clients of the sales file.
     Returns the frames and warnings (invalid INNs).
+
+    The work happens on the distinct (name, INN) spellings — thousands, where the lines are
+    millions — and one join per frame puts the result back on the lines.
     """
-    inn_values = pl.concat([f.get_column("inn_raw") for f in frames]).drop_nulls().unique()
-    cleaned = {raw: clean_inn(raw) for raw in inn_values.to_list()}
-    valid = {raw: (inn if inn_is_valid(inn) else None) for raw, inn in cleaned.items()}
+    pairs = (
+        pl.concat([f.select("client_raw", "inn_raw", "row") for f in frames])
+        .group_by("client_raw", "inn_raw")
+        .agg(pl.len().alias("n"), pl.col("row").min().alias("row"))
+    )
+    inn_values = pairs.get_column("inn_raw").drop_nulls().unique().to_list()
+    valid = {raw: (inn if inn_is_valid(inn := clean_inn(raw)) else None) for raw in inn_values}
     inn_map = pl.DataFrame(
         {"inn_raw": list(valid), "inn": list(valid.values())},
         schema={"inn_raw": pl.String(), "inn": pl.String()},
     )
-    names = pl.concat([f.get_column("client_raw") for f in frames]).drop_nulls().unique()
+    names = pairs.get_column("client_raw").drop_nulls().unique().to_list()
     name_map = pl.DataFrame(
-        {"client_raw": names, "name_key": [normalize_name(n) for n in names.to_list()]},
+        {"client_raw": names, "name_key": [normalize_name(n) for n in names]},
         schema={"client_raw": pl.String(), "name_key": pl.String()},
     )
-
-    enriched = [
-        f.join(inn_map, on="inn_raw", how="left").join(name_map, on="client_raw", how="left")
-        for f in frames
-    ]
-    both = pl.concat(
-        [f.select("name_key", "inn", "inn_raw", "client_raw", "row") for f in enriched]
+    pairs = pairs.join(inn_map, on="inn_raw", how="left").join(
+        name_map, on="client_raw", how="left"
     )
-    warnings = _invalid_inn_warnings(both)
+    warnings = _invalid_inn_warnings(
+        pairs.select("inn_raw", "inn", pl.col("n").alias("weight"), "row")
+    )
     # Names that appear with exactly one valid INN lend it to their rows without one.
     name_inn = (
-        both.filter(pl.col("inn").is_not_null())
+        pairs.filter(pl.col("inn").is_not_null())
         .group_by("name_key")
         .agg(pl.col("inn").n_unique().alias("inns"), pl.col("inn").first().alias("name_inn"))
         .filter(pl.col("inns") == 1)
         .select("name_key", "name_inn")
     )
-    keyed = [
-        f.join(name_inn, on="name_key", how="left")
+    keyed = (
+        pairs.join(name_inn, on="name_key", how="left")
         .with_columns(pl.coalesce("inn", "name_inn").alias("inn_resolved"))
         .with_columns(
             pl.when(pl.col("inn_resolved").is_not_null())
@@ -59,22 +63,23 @@ def resolve_clients(frames: Sequence[pl.DataFrame]) -> tuple[list[pl.DataFrame],
             .otherwise(pl.lit("name:") + pl.col("name_key"))
             .alias("client_key")
         )
-        .drop("name_inn", "inn_resolved", "name_key")
-        for f in enriched
-    ]
+    )
     # Display name: the most frequent spelling (trimmed, inner spaces kept), ties alphabetical.
     spellings = (
-        pl.concat([f.select("client_key", "client_raw") for f in keyed])
-        .drop_nulls()
-        .with_columns(pl.col("client_raw").str.strip_chars().alias("client"))
-        .group_by("client_key", "client")
-        .agg(pl.len().alias("n"))
+        keyed.filter(pl.col("client_raw").is_not_null() & pl.col("client_key").is_not_null())
+        .group_by("client_key", pl.col("client_raw").str.strip_chars().alias("client"))
+        .agg(pl.col("n").sum())
         .sort(["client_key", "n", "client"], descending=[False, True, False])
         .group_by("client_key", maintain_order=True)
         .first()
         .select("client_key", "client")
     )
-    return [f.join(spellings, on="client_key", how="left") for f in keyed], warnings
+    lookup = keyed.select("client_raw", "inn_raw", "inn", "client_key").join(
+        spellings, on="client_key", how="left"
+    )
+    return [
+        f.join(lookup, on=["client_raw", "inn_raw"], how="left", nulls_equal=True) for f in frames
+    ], warnings
 
 
 def invalid_inn_warnings(frame: pl.DataFrame) -> list[str]:
@@ -89,14 +94,17 @@ def invalid_inn_warnings(frame: pl.DataFrame) -> list[str]:
         {"inn_raw": list(valid), "inn": list(valid.values())},
         schema={"inn_raw": pl.String(), "inn": pl.String()},
     )
-    return _invalid_inn_warnings(frame.select("inn_raw", "row").join(inn_map, on="inn_raw"))
+    return _invalid_inn_warnings(
+        frame.select("inn_raw", "row", pl.lit(1).alias("weight")).join(inn_map, on="inn_raw")
+    )
 
 
 def _invalid_inn_warnings(rows: pl.DataFrame) -> list[str]:
+    """`rows`: inn_raw, inn (null when invalid), weight (lines it stands for), row."""
     invalid = (
         rows.filter(pl.col("inn_raw").is_not_null() & pl.col("inn").is_null())
         .group_by("inn_raw")
-        .agg(pl.len().alias("rows"), pl.col("row").min().alias("first_row"))
+        .agg(pl.col("weight").sum().alias("rows"), pl.col("row").min().alias("first_row"))
         .sort("first_row", "inn_raw")
     )
     return [

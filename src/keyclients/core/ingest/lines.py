@@ -108,10 +108,18 @@ def read_lines(
 
     first = layout.index + layout.rows
     raw = table.read_below(first, len(layout.names))
-    frame = _select_roles(raw, layout.mapping, roles, first_row=first + 1)
-    frame = _drop_trailing_blank(frame, raw)
+    report.encoding = table.encoding  # a CSV's guess from its head is confirmed by now
+    filled = (
+        raw.select(pl.any_horizontal(pl.all().is_not_null()).alias("f")).to_series()
+        if raw.width
+        else pl.Series("f", [False] * raw.height)
+    )
+    # Blank lines at the very end of a file are not rows anyone would count.
+    last = filled.arg_true()
+    height = int(last[-1]) + 1 if len(last) else 0
+    frame = _select_roles(raw.head(height), layout.mapping, roles, first_row=first + 1)
     report.rows_read = frame.height
-    frame = _skip_rows(frame, raw.select(pl.all().is_null()).head(frame.height), roles, report)
+    frame = _skip_rows(frame.with_columns((~filled.head(height)).alias("_blank")), roles, report)
     return frame, report
 
 
@@ -128,35 +136,27 @@ def _select_roles(
     )
 
 
-def _drop_trailing_blank(frame: pl.DataFrame, raw: pl.DataFrame) -> pl.DataFrame:
-    """Blank lines at the very end of a file are not rows anyone would count."""
-    if raw.width == 0 or raw.height == 0:
-        return frame
-    filled = raw.select(pl.any_horizontal(pl.all().is_not_null()).alias("f")).to_series()
-    last = filled.arg_true()
-    return frame.head(int(last[-1]) + 1 if len(last) else 0)
+def _is_total(names: pl.Series) -> pl.Series:
+    letters = names.str.to_lowercase().str.replace_all(r"[^0-9a-zа-яё]", "")
+    return (letters.is_in(list(_TOTAL_WORDS)) | names.str.contains(_TOTAL_PREFIX)).fill_null(False)
 
 
-def _skip_rows(
-    frame: pl.DataFrame, nulls: pl.DataFrame, roles: Sequence[str], report: ImportReport
-) -> pl.DataFrame:
-    """Blank rows, total rows and group headers without an amount are skipped, and counted."""
-    blank = (
-        nulls.select(pl.all_horizontal(pl.all()).alias("b")).to_series() if nulls.width else None
+def _skip_rows(frame: pl.DataFrame, roles: Sequence[str], report: ImportReport) -> pl.DataFrame:
+    """Blank rows, total rows and group headers without an amount are skipped, and counted.
+
+    `frame` carries `_blank` (the whole source row is empty). Totals are found among the
+    distinct client names, not row by row.
+    """
+    # Two passes on purpose: a `when` over the stripped text would strip every cell twice.
+    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in roles).with_columns(
+        pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in roles
     )
-    frame = frame.with_columns(pl.col(c).str.strip_chars().replace("", None) for c in roles)
-    if blank is not None:
-        frame = frame.with_columns(blank.alias("_blank"))
-    else:
-        frame = frame.with_columns(pl.lit(False).alias("_blank"))
-    client_letters = pl.col("client").str.to_lowercase().str.replace_all(r"[^0-9a-zа-яё]", "")
-    is_total = client_letters.is_in(list(_TOTAL_WORDS)) | pl.col("client").str.contains(
-        _TOTAL_PREFIX
-    )
+    names = frame.get_column("client").drop_nulls().unique()
+    totals = names.filter(_is_total(names))
     frame = frame.with_columns(
         pl.when(pl.col("_blank"))
         .then(pl.lit("blank rows"))
-        .when(is_total.fill_null(False))
+        .when(pl.col("client").is_in(totals.implode()).fill_null(False))
         .then(pl.lit("total rows"))
         .when(pl.col("amount").is_null())
         .then(pl.lit("rows without an amount (group headers, notes)"))

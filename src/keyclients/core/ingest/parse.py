@@ -30,9 +30,17 @@ def parse_amounts(raw: pl.Series) -> pl.Series:
     Currency marks (₽, руб., р.) are ignored. A single comma is a decimal comma (`1,5` = 1.5),
     unless the column writes English thousands elsewhere (`1,234.50`), then `1,234` = 1234.
     """
-    fast = raw.str.strip_chars().cast(pl.Float64, strict=False)
+    fast = _finite(raw.str.strip_chars().cast(pl.Float64, strict=False))
     if fast.null_count() == raw.null_count():
         return fast.rename(raw.name)
+    # Russian exports: `1 234 567,89` — spaces out, the comma becomes the point.
+    russian = _finite(
+        raw.str.replace_all(r"[\s\u00a0\u202f\u2009\u2007]", "")
+        .str.replace(",", ".", literal=True)
+        .cast(pl.Float64, strict=False)
+    )
+    if russian.null_count() == raw.null_count():
+        return russian.rename(raw.name)
     text = (
         raw.str.replace_all(_SPACES, "")
         .str.replace(_CURRENCY_TAIL, "")
@@ -62,7 +70,12 @@ def parse_amounts(raw: pl.Series) -> pl.Series:
         .then(t.str.replace_all(r"\.", "").str.replace(",", "."))
         .otherwise(None)
     )
-    return frame.select(value.cast(pl.Float64, strict=False).alias(raw.name)).to_series()
+    return _finite(frame.select(value.cast(pl.Float64, strict=False).alias(raw.name)).to_series())
+
+
+def _finite(values: pl.Series) -> pl.Series:
+    """`NaN` and `inf` cast to floats, but no amount is either: they count as unparseable."""
+    return values.set(~values.is_finite().fill_null(True), None)
 
 
 _DOTTED = r"^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})(?:[ T,].*)?$"

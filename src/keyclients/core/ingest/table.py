@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -41,11 +42,15 @@ class RawTable:
     """The top rows (for header detection) and a reader of the data below a given row."""
 
     file_format: str  # csv | xlsx | xls
-    encoding: str | None
+    _encoding: dict[str, Any] | None  # {"encoding": ...}; a CSV's may change once it is read
     delimiter: str | None
     sheet: str | None
     top_rows: list[list[str | None]]
     read_below: Callable[[int, int], pl.DataFrame]  # (first data row index, width) -> frame
+
+    @property
+    def encoding(self) -> str | None:
+        return None if self._encoding is None else str(self._encoding["encoding"])
 
 
 def read_bytes(source: Path | bytes) -> bytes:
@@ -101,24 +106,49 @@ def sniff_delimiter(lines: Sequence[str]) -> str:
     return best
 
 
+def _guess_encoding(data: bytes) -> str:
+    """From the head of the file: a BOM, else UTF-8 when the head decodes, else Windows-1251.
+
+    Only the head is decoded here; a UTF-8 guess is confirmed by Polars reading the whole file
+    (it refuses invalid UTF-8), which spares decoding a large file twice.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    head = data[:200_000]
+    if len(data) > len(head):
+        head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1251"
+    return "utf-8"
+
+
 def open_csv(data: bytes) -> RawTable:
-    text, encoding = decode_text(data)
-    head_lines = text[:200_000].splitlines()[: HEADER_SEARCH_ROWS + 2]
+    encoding = _guess_encoding(data)
+    if encoding == "cp1251":
+        text, encoding = decode_text(data)
+        payload = text.encode("utf-8")
+        head_text = text[:200_000]
+    else:
+        payload = data[3:] if encoding == "utf-8-sig" else data
+        head_text = payload[:200_000].decode("utf-8", errors="replace")
+    head_lines = head_text.splitlines()[: HEADER_SEARCH_ROWS + 2]
     delimiter = sniff_delimiter(head_lines)
     top: list[list[str | None]] = [
         [cell if cell.strip() else None for cell in row]
         for row in csv.reader(head_lines, delimiter=delimiter)
     ]
-    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else None
-    payload = utf8 if utf8 is not None else text.encode("utf-8")
+    state: dict[str, Any] = {"encoding": encoding, "payload": payload}
     # Line numbers: blank lines must count. csv.reader above gives one row per physical line
     # here (no multi-line cells in the head), and Polars keeps blank lines as all-null rows.
 
     def read_below(first: int, width: int) -> pl.DataFrame:
         schema = {f"c{j}": pl.String() for j in range(width)}
-        try:
-            frame = pl.read_csv(
-                io.BytesIO(payload),
+
+        def read() -> pl.DataFrame:
+            return pl.read_csv(
+                io.BytesIO(state["payload"]),
                 has_header=False,
                 separator=delimiter,
                 skip_rows=first,
@@ -127,11 +157,21 @@ def open_csv(data: bytes) -> RawTable:
                 quote_char='"',
                 raise_if_empty=False,
             )
+
+        try:
+            try:
+                return read()
+            except pl.exceptions.ComputeError as exc:
+                if state["encoding"] == "cp1251" or "utf-8" not in str(exc):
+                    raise
+            # The head was UTF-8 (plain ASCII, say) but the body is not: Windows-1251 after all.
+            text, state["encoding"] = decode_text(data)
+            state["payload"] = text.encode("utf-8")
+            return read()
         except pl.exceptions.PolarsError as exc:
             raise IngestError(UNREADABLE_FILE.format(detail=str(exc).splitlines()[0])) from exc
-        return frame
 
-    return RawTable("csv", encoding, delimiter, None, top, read_below)
+    return RawTable("csv", state, delimiter, None, top, read_below)
 
 
 def _cell_to_text(value: object) -> str | None:
