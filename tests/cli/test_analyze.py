@@ -244,3 +244,11 @@ def test_the_console_script_prints_only_json(samples: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["rows"]["used"] == 364
+
+
+def test_a_bad_due_date_does_not_cost_the_concentration_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "due.csv"
+    path.write_text("Клиент;Сумма;Дата;Срок оплаты\nООО А;10;01.01.2025;когда-нибудь\n")
+    payload = run_json(str(path))
+    assert payload["rows"]["rejected"] == 0
+    assert payload["revenue_total"] == 10

@@ -74,10 +74,16 @@ def analyze(
         paid_date=paid_date,
     )
     from keyclients.core.ingest import IngestError, read_sales
-    from keyclients.core.summary import analyze_sales
+    from keyclients.core.summary import ANALYZE_ROLES, analyze_sales
 
     try:
-        result = read_sales(sales, mapping=mapping, sheet=sheet, date_order=date_order)  # type: ignore[arg-type]
+        result = read_sales(
+            sales,
+            mapping=mapping,
+            sheet=sheet,
+            date_order=date_order,  # type: ignore[arg-type]
+            roles=ANALYZE_ROLES,
+        )
     except IngestError as exc:
         common.fail(f"{sales}: {exc}")
     report = result.report

@@ -21,6 +21,8 @@ from .analytics.concentration import (
 from .ingest.report import ImportReport
 
 REJECTED_IN_SUMMARY = 100
+# The columns the concentration analysis reads; a bad due date must not cost it a row.
+ANALYZE_ROLES = ("client", "inn", "date", "document", "amount")
 MONEY_DIGITS = 2
 SHARE_DIGITS = 6
 

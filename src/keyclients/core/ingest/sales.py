@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,12 +48,17 @@ def read_sales(
     mapping: Mapping[str, str] | None = None,
     sheet: str | None = None,
     date_order: DateOrder | None = None,
+    roles: Sequence[str] = ROLES,
 ) -> SalesFile:
     """Read one sales file. Raises IngestError (one-line message) when it cannot be read at all;
     rows that cannot be parsed are left out and listed in the report with row, column, value and
-    reason. `mapping` overrides the detected columns: role -> header as written in the file."""
+    reason. `mapping` overrides the detected columns: role -> header as written in the file.
+
+    `roles` limits the columns read to those a caller uses (client and amount always): the
+    concentration analysis needs no due dates, and a bad due date must not cost it a row.
+    The others come back null."""
     lines, report = sales_lines(
-        source, name=name, mapping=mapping, sheet=sheet, date_order=date_order
+        source, name=name, mapping=mapping, sheet=sheet, date_order=date_order, roles=roles
     )
     (sales,), warnings = resolve_clients([lines])
     report.warnings.extend(warnings)
@@ -67,20 +72,25 @@ def sales_lines(
     mapping: Mapping[str, str] | None = None,
     sheet: str | None = None,
     date_order: DateOrder | None = None,
+    roles: Sequence[str] = ROLES,
 ) -> tuple[pl.DataFrame, ImportReport]:
     """The parsed lines of a sales file before client identity is resolved: they carry
     `client_raw` and `inn_raw`, so `resolve_clients` can join them with other files' lines."""
     file_name = name or (source.name if isinstance(source, Path) else "upload")
+    wanted = tuple(role for role in ROLES if role in roles or role in REQUIRED_ROLES)
     frame, report = read_lines(
         source,
         file_name=file_name,
         kind="sales",
-        roles=ROLES,
+        roles=wanted,
         required=REQUIRED_ROLES,
         mapping=mapping,
         sheet=sheet,
     )
-    sales, problems = _parse_rows(frame, report, date_order)
+    frame = frame.with_columns(
+        pl.lit(None, pl.String()).alias(role) for role in ROLES if role not in wanted
+    )
+    sales, problems = _parse_rows(frame, report, date_order, wanted)
     return drop_problem_rows(sales, problems, report), report
 
 
@@ -93,9 +103,9 @@ def finish_sales(resolved: pl.DataFrame, report: ImportReport) -> SalesFile:
 
 
 def _parse_rows(
-    frame: pl.DataFrame, report: ImportReport, date_order: DateOrder | None
+    frame: pl.DataFrame, report: ImportReport, date_order: DateOrder | None, wanted: Sequence[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    header = report.mapping
+    header = {role: column for role, column in report.mapping.items() if role in wanted}
     problems: list[pl.DataFrame] = []
 
     def bad(raw: pl.Series, parsed: pl.Series) -> pl.Series:
