@@ -27,6 +27,7 @@ PLAN_EXTENSIONS = (".csv", ".txt", ".xlsx", ".xls")
 SCENARIO_ROWS = 3  # clients delayed (and lost) at once
 MAX_DELAY_DAYS = 365
 CENT = Decimal("0.01")
+MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
 
 
 class DateInput(forms.DateInput):
@@ -46,7 +47,8 @@ class AmountField(forms.Field):
         return {**super().widget_attrs(widget), "inputmode": "decimal", "maxlength": "40"}
 
     def to_python(self, value: Any) -> Decimal | None:
-        text = str(value).strip() if value is not None else ""
+        # The minus sign as typography writes it (and as this app shows amounts) is a minus.
+        text = str(value).strip().translate(MINUS_SIGNS) if value is not None else ""
         if not text:
             return None
         if len(text) > 40:
@@ -83,6 +85,7 @@ class CashSettingsForm(forms.Form):
 class RiskTargetsForm(forms.Form):
     target_top1_percent = forms.DecimalField(
         label=_("Top-1 share target, %"),
+        localize=True,
         max_digits=5,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal(100))],
@@ -93,6 +96,7 @@ class RiskTargetsForm(forms.Form):
     gross_margin_percent = forms.DecimalField(
         label=_("Gross margin, %"),
         required=False,
+        localize=True,
         max_digits=5,
         decimal_places=2,
         validators=[MaxValueValidator(Decimal("99.99"))],
