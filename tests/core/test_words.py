@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given
@@ -17,7 +16,6 @@ from keyclients.core.analytics.cashflow import (
     Scenario,
     cash_basis,
     cash_forecast,
-    simulate_cash,
 )
 from keyclients.core.analytics.receivables import DOCUMENTS_SCHEMA
 from keyclients.core.analytics.scenarios import (
@@ -210,19 +208,3 @@ def test_the_headline_and_the_scenario_in_words() -> None:
     assert scenario_words(scenario, names, basis.first_day, "ru", long_dates=True)[1] == (
         "Альфа уходит с 1 февраля 2026 и не платит долг"
     )
-
-
-def test_a_calendar_without_receipts_simulates_as_itself() -> None:
-    """Only planned payments, no document to draw: every path is the plain calendar."""
-    plan = pl.DataFrame(
-        [(1, date(2026, 1, 5), -500.0, "Rent", "none", None)], schema=PLAN_SCHEMA, orient="row"
-    )
-    empty = _documents([])
-    basis = cash_basis(empty, None, plan, as_of=date(2025, 12, 31), opening_balance=400.0)
-    simulation = simulate_cash(basis, paths=50, seed=3)
-    assert simulation.probability_gap == 1.0
-    assert simulation.min_balance_p5 == simulation.min_balance_p95 == -100.0
-    assert simulation.reserve_needed_95 == 100.0
-    rich = cash_basis(empty, None, plan, as_of=date(2025, 12, 31), opening_balance=600.0)
-    assert simulate_cash(rich, paths=50, seed=3).probability_gap == 0.0
-    assert np.isclose(simulate_cash(rich, paths=50).min_balance_p50, 100.0)

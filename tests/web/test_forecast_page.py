@@ -52,12 +52,11 @@ class ForecastPermissionTests(InsightsTestCase):
     def test_every_member_sees_the_forecast_the_risk_page_and_the_cards(self) -> None:
         with today():
             self.assert_access(
-                "/forecast/",
-                "/forecast/scenario/",
-                "/forecast/card/",
-                "/risk/",
-                roles=list(Role),
-                of_company_a=False,
+                "/forecast/", "/forecast/card/", "/risk/", roles=list(Role), of_company_a=False
+            )
+            # The what-if partial answers HTMX; opened in a tab, it sends to the full page.
+            self.assert_access(
+                "/forecast/scenario/?lose=1", roles=list(Role), ok=302, of_company_a=False
             )
             self.assert_access(f"/forecast/client/{self.client_id}/", roles=list(Role))
 
@@ -129,8 +128,9 @@ class ForecastFigureTests(InsightsTestCase):
         self.login(self.alice)
 
     def get(self, url: str, **params: str):  # type: ignore[no-untyped-def]
+        headers = {"HX-Request": "true"} if url.startswith("/forecast/scenario/") else {}
         with today():
-            return self.client.get(url, params)
+            return self.client.get(url, params, headers=headers)
 
     def test_the_page_shows_the_cores_forecast(self) -> None:
         expected = cash_forecast(self.cash.basis())
@@ -253,6 +253,12 @@ class ForecastFigureTests(InsightsTestCase):
 
         assert_frame_equal(response.context["scenario"].days, expected.days)
         assert response.context["scenario_form"]["lose_client_1"].value() == str(self.cash.ids[key])
+
+    def test_the_partial_opened_in_a_tab_sends_to_the_full_page(self) -> None:
+        with today():
+            response = self.client.get("/forecast/scenario/", {"lose": "5"})
+        assert response.status_code == 302
+        assert response["Location"] == "/forecast/?lose=5"
 
     def test_a_client_named_twice_is_refused_and_the_base_still_shows(self) -> None:
         pk = str(next(iter(self.cash.ids.values())))

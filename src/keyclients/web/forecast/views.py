@@ -68,7 +68,7 @@ def _result_context(request: CompanyRequest, data: ForecastData) -> dict[str, An
     language = _language()
     clients = selectors.scenario_clients(data=data)
     form = ScenarioForm(request.GET or None, clients=[(pk, name) for pk, name, _ in clients])
-    context: dict[str, Any] = {"scenario_form": form, "scenario_clients": clients}
+    context: dict[str, Any] = {"scenario_form": form}
     if data.basis is None:
         return context
     base = selectors.forecast_for(data=data)
@@ -146,12 +146,16 @@ def forecast(request: CompanyRequest) -> HttpResponse:
 @company_view()
 def forecast_scenario(request: CompanyRequest) -> HttpResponse:
     """The result area alone, for the what-if form (HTMX): nothing is saved, and the address
-    bar gets the full page's address of the same what-if, so it can be shared or reloaded."""
+    bar gets the full page's address of the same what-if, so it can be shared or reloaded.
+    Opened without HTMX (a new tab), it sends the browser to that full page."""
+    query = request.GET.urlencode()
+    page = reverse("forecast:forecast") + (f"?{query}" if query else "")
+    if request.headers.get("HX-Request") != "true":
+        return redirect(page)
     data = selectors.forecast_data(company=request.membership.company)
     context = _result_context(request, data)
     response = render(request, "forecast/_result.html", context)
-    query = request.GET.urlencode()
-    response["HX-Push-Url"] = reverse("forecast:forecast") + (f"?{query}" if query else "")
+    response["HX-Push-Url"] = page
     return response
 
 

@@ -3,7 +3,10 @@
 // of its address. Loaded once however many cards include it (a module runs once).
 for (const element of document.querySelectorAll("[data-lazy-src]")) {
   fetch(element.dataset.lazySrc, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-    .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
+    // A redirect is the login page of an expired session: not a card.
+    .then((response) =>
+      response.ok && !response.redirected ? response.text() : Promise.reject(response.status),
+    )
     .then((html) => {
       element.innerHTML = html;
       element.setAttribute("data-loaded", "true");
