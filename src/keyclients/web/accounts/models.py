@@ -85,6 +85,12 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVED = "member_removed", _("Member removed")
     SALES_IMPORTED = "sales_imported", _("Sales imported")
     SALES_IMPORT_UNDONE = "sales_import_undone", _("Sales import undone")
+    PLANNED_PAYMENT_ADDED = "planned_payment_added", _("Planned payment added")
+    PLANNED_PAYMENT_CHANGED = "planned_payment_changed", _("Planned payment changed")
+    PLANNED_PAYMENT_REMOVED = "planned_payment_removed", _("Planned payment removed")
+    PLAN_IMPORTED = "plan_imported", _("Payment plan imported")
+    CASH_SETTINGS_CHANGED = "cash_settings_changed", _("Opening balance or reserve changed")
+    RISK_TARGETS_CHANGED = "risk_targets_changed", _("Risk targets changed")
 
 
 class AuditEvent(models.Model):
