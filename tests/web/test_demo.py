@@ -62,7 +62,7 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
 
     # The sales went through the import service: one done batch each, the generator's totals.
     generated = generate_company(seed=demo.DEMO_SEED)
-    batch = ImportBatch.objects.get(company=main)
+    batch = ImportBatch.objects.get(company=main, kind="sales")
     assert batch.status == ImportStatus.DONE
     assert batch.rows_imported == generated.sales.height
     total = Sale.objects.filter(company=main).aggregate(total=Sum("amount"))["total"]

@@ -85,6 +85,12 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVED = "member_removed", _("Member removed")
     SALES_IMPORTED = "sales_imported", _("Sales imported")
     SALES_IMPORT_UNDONE = "sales_import_undone", _("Sales import undone")
+    PAYMENTS_IMPORTED = "payments_imported", _("Payments imported")
+    PAYMENTS_IMPORT_UNDONE = "payments_import_undone", _("Payments import undone")
+    TRIAL_BALANCE_IMPORTED = "trial_balance_imported", _("Trial balance imported")
+    TRIAL_BALANCE_IMPORT_UNDONE = "trial_balance_import_undone", _("Trial balance import undone")
+    PAYER_ASSIGNED = "payer_assigned", _("Payer assigned to a client")
+    LOSS_RATES_CHANGED = "loss_rates_changed", _("Expected credit loss rates changed")
 
 
 class AuditEvent(models.Model):
