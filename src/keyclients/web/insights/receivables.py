@@ -293,6 +293,7 @@ def _receivables(
     sales: CompanySales, as_of: date, settings: ReceivablesSettings
 ) -> ReceivablesData:
     inputs = receivables_input(sales=sales)
+    ids = selectors.client_frame_cached(sales=sales).select("client_key", "client_id")
     settlement = settle(
         inputs.sales,
         inputs.payments,
@@ -301,8 +302,9 @@ def _receivables(
         default_terms=settings.default_terms,
         dso_days=settings.dso_days,
         loss_rates=settings.loss_rates,
+        # Every client of the company is a client, with sales or not: its payments count.
+        known_clients=ids.get_column("client_key"),
     )
-    ids = selectors.client_frame_cached(sales=sales).select("client_key", "client_id")
     clients = settlement.clients.join(ids, on="client_key", how="left", maintain_order="left")
     first = inputs.sales.get_column("date").min()
     dates = [
@@ -400,7 +402,11 @@ class BalanceSnapshot:
 
 
 def balance_snapshot(*, sales: CompanySales) -> BalanceSnapshot | None:
-    return selectors.cached_value(sales.key("balance-snapshot"), lambda: _snapshot(sales.company))
+    # In a tuple: "no trial balance" is worth caching too, and the cache cannot hold None.
+    (snapshot,) = selectors.cached_value(
+        sales.key("balance-snapshot"), lambda: (_snapshot(sales.company),)
+    )
+    return snapshot
 
 
 def _snapshot(company: Company) -> BalanceSnapshot | None:

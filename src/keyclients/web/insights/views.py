@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -402,16 +402,22 @@ def receivables_rates(request: CompanyRequest) -> HttpResponse:
 def payer_assign(request: CompanyRequest) -> HttpResponse:
     """Assign the ticked unmatched payers to a client, or make each a client of its own."""
     sales, _form, data = _receivables_data(request)
+    posted = set(request.POST.getlist("payers"))
+    company = request.membership.company
+    if posted - ledger_selectors.payer_keys(company=company, keys=posted):
+        raise Http404  # a payer the company has no payment from
+    client_id = request.POST.get("client", "")
+    client = ledger_access.get_client(request, int(client_id)) if client_id.isdigit() else None
     form = _payer_form(sales, data, request.POST)
     if not form.is_valid():
         errors = {str(e) for errors in form.errors.values() for e in errors}
         messages.error(request, " ".join(sorted(errors)))
         return _back_to_receivables(request.POST.get("as_of", ""))
-    company, user, ip = request.membership.company, request.user, client_ip(request)
+    user, ip = request.user, client_ip(request)
     keys = form.cleaned_data["payers"]
     try:
         if form.cleaned_data["action"] == PayerAssignForm.ASSIGN:
-            client = ledger_access.get_client(request, form.cleaned_data["client"])
+            assert client is not None  # the form requires it
             ledger_payments.payers_assign(
                 company=company, user=user, payer_keys=keys, client=client, ip=ip
             )
