@@ -262,7 +262,7 @@ class UnmatchedPayerTests(ReceivablesTestCase):
 
     def test_assigning_a_payer_moves_its_payments_now_and_later(self) -> None:
         response = self.assign(payers="name:ип сидоров", client=str(self.alpha.pk), action="assign")
-        self.assertIn("1 payers were assigned", " ".join(self.messages_of(response)))
+        self.assertIn("1 payer was assigned", " ".join(self.messages_of(response)))
         self.assertEqual(Payment.objects.get(payer_key="name:ип сидоров").client, self.alpha)
         assignment = PayerAssignment.objects.get()
         self.assertEqual((assignment.client, assignment.created_by), (self.alpha, self.alice))
@@ -424,3 +424,30 @@ def test_every_bucket_has_words(bucket: str) -> None:
     from keyclients.web.insights.charts import BUCKET_LABELS
 
     assert str(BUCKET_LABELS[bucket])
+
+
+class RussianTests(ReceivablesTestCase):
+    def test_the_receivables_page_and_the_card_speak_russian(self) -> None:
+        from django.conf import settings
+
+        del self.client.cookies[settings.LANGUAGE_COOKIE_NAME]
+        self.import_sample("sales_cp1251.csv", "sales")
+        self.import_kind(PAYMENTS_CSV, "payments.csv", "payments")
+        response = self.page()
+        for text in (
+            "Дебиторская задолженность",
+            "Старение задолженности",
+            "DSO по месяцам",
+            "более 90 дней",
+            "Ставки потерь (матрица резервов МСФО 9)",
+            "Оплаты от 2 плательщиков, которых нет среди клиентов",
+        ):
+            self.assertContains(response, text)
+        client = Client.objects.order_by("pk").first()
+        assert client is not None
+        with today():
+            card = self.client.get(f"/clients/{client.pk}/")
+        self.assertContains(card, "Платёжная дисциплина")
+        imports = self.client.get("/imports/")
+        self.assertContains(imports, "ОСВ по счёту 62")
+        self.assertContains(imports, "Выписка банка")

@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -252,15 +252,16 @@ def _client_discipline(
 
 # --- Receivables ----------------------------------------------------------------------------
 
+# gettext_lazy by its name: makemessages does not know the `_lazy` alias.
 RECEIVABLES_COLUMNS = [
-    ("client", _lazy("Client"), False, False),
-    ("outstanding", _lazy("Outstanding"), True, True),
-    ("overdue", _lazy("Overdue"), True, True),
+    ("client", gettext_lazy("Client"), False, False),
+    ("outstanding", gettext_lazy("Outstanding"), True, True),
+    ("overdue", gettext_lazy("Overdue"), True, True),
     *((bucket, label, True, True) for bucket, label in charts.BUCKET_LABELS.items()),
-    ("avg_days_late", _lazy("Avg days late"), True, True),
-    ("share_paid_late", _lazy("Paid late"), True, True),
-    ("max_days_late", _lazy("Worst, days"), True, True),
-    ("ecl", _lazy("Expected loss"), True, True),
+    ("avg_days_late", gettext_lazy("Avg days late"), True, True),
+    ("share_paid_late", gettext_lazy("Paid late"), True, True),
+    ("max_days_late", gettext_lazy("Worst, days"), True, True),
+    ("ecl", gettext_lazy("Expected loss"), True, True),
 ]
 
 
@@ -294,9 +295,12 @@ def _notes(data: receivables_selectors.ReceivablesData) -> list[str]:
         )
     if data.duplicates:
         notes.append(
-            _(
+            ngettext(
+                "%(count)s payment appears in more than one imported file (same payer, date "
+                "and amount) and is counted once.",
                 "%(count)s payments appear in more than one imported file (same payer, date "
-                "and amount) and are counted once."
+                "and amount) and are counted once.",
+                data.duplicates,
             )
             % {"count": data.duplicates}
         )
@@ -434,7 +438,11 @@ def payer_assign(request: CompanyRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(count)s payers were assigned; their payments now count for their clients.")
+            ngettext(
+                "%(count)s payer was assigned; its payments now count for its client.",
+                "%(count)s payers were assigned; their payments now count for their clients.",
+                len(keys),
+            )
             % {"count": len(keys)},
         )
     return _back_to_receivables(request.POST.get("as_of", ""))
