@@ -450,4 +450,4 @@ class RussianTests(ReceivablesTestCase):
         self.assertContains(card, "Платёжная дисциплина")
         imports = self.client.get("/imports/")
         self.assertContains(imports, "ОСВ по счёту 62")
-        self.assertContains(imports, "Выписка банка")
+        self.assertContains(imports, "распознаётся сама")
