@@ -119,9 +119,11 @@ def _import(company: Company, owner: User, path: Path, kind: ImportKind) -> Impo
     return batch
 
 
-def _load(
+def company_load(
     company: Company, owner: User, *, seed: int, clients: int, files_dir: Path
 ) -> DemoCompanySetup:
+    """One demo company's data (generated from `seed`) through the import services: sales,
+    client details, payments; each part only when it is not there yet."""
     demo = generate_company(seed=seed, clients=clients, name=company.name)
     batch = _done_import(company, ImportKind.SALES)
     created = batch is None
@@ -180,8 +182,8 @@ def demo_setup(*, files_dir: Path) -> DemoSetup:
         _member(second, users[username], roles[username])
     return DemoSetup(
         companies=[
-            _load(first, owner, seed=DEMO_SEED, clients=300, files_dir=files_dir / "demo"),
-            _load(
+            company_load(first, owner, seed=DEMO_SEED, clients=300, files_dir=files_dir / "demo"),
+            company_load(
                 second,
                 owner,
                 seed=SECOND_SEED,

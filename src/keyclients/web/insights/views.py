@@ -37,7 +37,8 @@ from keyclients.web.ledger import selectors as ledger_selectors
 from keyclients.web.ledger.models import Client, ClientStatus
 
 CLIENTS_PER_PAGE = 50
-OVERDUE_PER_PAGE = 25
+RECEIVABLES_PER_PAGE = 25
+OVERDUE_PER_PAGE = 15
 PAYERS_PER_PAGE = 20
 # Owners and finance set the loss rates and assign payers; every member sees receivables.
 RECEIVABLES_EDITORS = (Role.OWNER, Role.FINANCE)
@@ -317,7 +318,7 @@ def receivables(request: CompanyRequest) -> HttpResponse:
     if sort.lstrip("-") not in receivables_selectors.CLIENT_SORTS:
         sort = receivables_selectors.DEFAULT_CLIENT_SORT
     rows = receivables_selectors.sorted_clients(data, sort)
-    page = Paginator(range(rows.height), CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(range(rows.height), RECEIVABLES_PER_PAGE).get_page(request.GET.get("page"))
     overdue = receivables_selectors.overdue_documents(data)
     overdue_page = Paginator(range(overdue.height), OVERDUE_PER_PAGE).get_page(
         request.GET.get("opage")
