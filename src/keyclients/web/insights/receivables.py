@@ -30,6 +30,7 @@ from keyclients.core.analytics.receivables import (
     DEFAULT_LOSS_RATES,
     ReceivablesTotals,
     Settlement,
+    expected_credit_loss,
     settle,
 )
 from keyclients.core.analytics.receivables_trend import month_ends, receivables_trend
@@ -229,7 +230,7 @@ def _input(sales: CompanySales) -> ReceivablesInput:
         payments=payments_frame,
         duplicates=stored.filter(pl.col("duplicate")).height,
         terms=terms,
-        last_date=max(dates) if dates else None,  # type: ignore[type-var]
+        last_date=max(dates) if dates else None,
     )
 
 
@@ -270,13 +271,14 @@ class ReceivablesData:
         return self.settlement.totals
 
     def ecl_rows(self) -> list[dict[str, Any]]:
+        """The provision matrix: each bucket's open amount, rate and loss (the core's)."""
         totals = self.totals
         return [
             {
                 "bucket": bucket,
                 "amount": totals.buckets[bucket],
                 "rate": totals.loss_rates[bucket],
-                "loss": totals.buckets[bucket] * totals.loss_rates[bucket],
+                "loss": expected_credit_loss({bucket: totals.buckets[bucket]}, totals.loss_rates),
             }
             for bucket in BUCKETS
         ]

@@ -30,6 +30,8 @@ from keyclients.web.ledger.models import ImportKind
 from keyclients.web.ledger.payments import payer_matches
 
 PREVIEW_ROWS = 20
+HEAD_BYTES = 512
+WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # XLSX (zip), XLS (OLE)
 
 # The roles of the column mapping, per kind; a bank statement and a trial balance have fixed
 # fields (no mapping to choose).
@@ -72,10 +74,12 @@ class Upload:
 def detect_kind(path: Path, requested: str) -> str:
     """The kind of the file at `path`: a bank statement or a trial balance by its content,
     else what the user picked."""
-    data = read_bytes(path)
-    if is_bank_statement(data):
+    with path.open("rb") as file:
+        head = file.read(HEAD_BYTES)
+    if is_bank_statement(head):
         return ImportKind.BANK
-    if is_trial_balance_62(data):
+    # Only a workbook can be a trial balance: a text file is not read twice for it.
+    if head.startswith(WORKBOOK_MAGIC) and is_trial_balance_62(read_bytes(path)):
         return ImportKind.TRIAL_BALANCE
     if requested == ImportKind.BANK:  # picked, but not one: read it as a payments file
         return ImportKind.PAYMENTS
