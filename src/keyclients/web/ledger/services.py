@@ -37,7 +37,8 @@ from keyclients.web.accounts.services import audit_record
 from keyclients.web.ledger import readers, writers
 from keyclients.web.ledger.models import Client, ImportBatch, ImportKind, ImportStatus
 from keyclients.web.ledger.payments import payments_already_imported
-from keyclients.web.ledger.readers import PREVIEW_ROWS, Upload
+from keyclients.web.ledger.readers import PREVIEW_ROWS as PREVIEW_ROWS  # re-exported
+from keyclients.web.ledger.readers import Upload
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,6 @@ NO_PERIOD = _(
     "cannot be dated: save the report with its title."
 )
 
-__all__ = ["PREVIEW_ROWS"]
 # Progress of an import, by phase; the insert itself moves from INSERTING to DONE.
 PROGRESS_READING = 5
 PROGRESS_INSERTING = 30
