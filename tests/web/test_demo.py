@@ -62,7 +62,7 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
 
     # The sales went through the import service: one done batch each, the generator's totals.
     generated = generate_company(seed=demo.DEMO_SEED)
-    batch = ImportBatch.objects.get(company=main)
+    batch = ImportBatch.objects.get(company=main, kind="sales")
     assert batch.status == ImportStatus.DONE
     assert batch.rows_imported == generated.sales.height
     total = Sale.objects.filter(company=main).aggregate(total=Sum("amount"))["total"]
@@ -76,3 +76,72 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
     farmed = Client.objects.filter(company=main, manager__username__in=["farmer1", "farmer2"])
     assert 0 < farmed.count() < generated.clients.height
     assert set(farmed.values_list("manager__username", flat=True)) == {"farmer1", "farmer2"}
+
+
+def test_the_demo_has_payments_from_a_file_and_a_statement_each_counted_once(
+    tmp_path: Path, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    from keyclients.core.analytics.receivables import settle
+    from keyclients.core.demo.bank import BANK_INN, last_quarter_start
+    from keyclients.web.insights import receivables as receivables_selectors
+    from keyclients.web.insights.selectors import company_sales
+    from keyclients.web.ledger.models import Outflow, Payment
+
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+    demo.demo_setup(files_dir=tmp_path / "files")
+    main = Company.objects.get(name=demo.DEMO_COMPANY)
+    generated = generate_company(seed=demo.DEMO_SEED)
+    quarter = last_quarter_start(generated.end)
+    kinds = dict(ImportBatch.objects.filter(company=main).values_list("kind", "file_name"))
+    assert kinds == {
+        "sales": "sales.csv",
+        "payments": "payments_before_statement.csv",
+        "bank": "bank_statement_1c.txt",
+    }
+    file_payments = Payment.objects.filter(company=main, source="file")
+    bank_payments = Payment.objects.filter(company=main, source="bank")
+    assert file_payments.filter(date__gte=quarter).count() == 0
+    assert bank_payments.filter(date__lt=quarter).count() == 0
+    clients_paid = bank_payments.exclude(payer_inn=BANK_INN).count() + file_payments.count()
+    assert clients_paid == generated.payments.height
+    # The bank's interest is the one payer who is not a client.
+    assert set(
+        Payment.objects.filter(company=main, client__isnull=True).values_list(
+            "payer_inn", flat=True
+        )
+    ) == {BANK_INN}
+    assert Outflow.objects.filter(company=main).exists()
+
+    # The receivables page's figures are the core's on the generator's own frames.
+    sales = company_sales(company=main)
+    inputs = receivables_selectors.receivables_input(sales=sales)
+    assert inputs.duplicates == 0
+    data = receivables_selectors.receivables(
+        sales=sales,
+        as_of=generated.end,
+        settings=receivables_selectors.receivables_settings(company=main),
+    )
+    lines = generated.sales.with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+        pl.lit(None, pl.Date()).alias("paid_date"),
+    )
+    paid = generated.payments.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+        "client_key",
+        pl.col("payer").alias("client"),
+        pl.col("payer_inn").alias("inn"),
+        "date",
+        "amount",
+        "document",
+        "purpose",
+        pl.lit("file").alias("source"),
+    )
+    terms = dict(generated.clients.select("client_key", "payment_terms_days").iter_rows())
+    expected = settle(lines, paid, as_of=generated.end, terms=terms).totals
+    got = data.totals
+    for name in ("invoiced", "paid", "outstanding", "overdue", "advance"):
+        assert round(getattr(got, name) * 100) == round(getattr(expected, name) * 100), name
+    assert got.dso == pytest.approx(expected.dso)
+    assert got.unmatched_payments == 3  # a quarter of monthly interest

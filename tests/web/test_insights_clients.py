@@ -34,7 +34,8 @@ LIST_QUERIES_WARM = 5
 LIST_QUERIES_COLD = 7  # + the month aggregate and the clients
 # Session, user, memberships, the client, the data version, the managers for the form.
 CARD_QUERIES_WARM = 6
-CARD_QUERIES_COLD = 8
+# + the month aggregate and the clients; the payment discipline: sales lines, payments, terms.
+CARD_QUERIES_COLD = 11
 
 
 def today() -> mock._patch[mock.MagicMock]:

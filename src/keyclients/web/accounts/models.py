@@ -91,6 +91,12 @@ class AuditAction(models.TextChoices):
     PLAN_IMPORTED = "plan_imported", _("Payment plan imported")
     CASH_SETTINGS_CHANGED = "cash_settings_changed", _("Opening balance or reserve changed")
     RISK_TARGETS_CHANGED = "risk_targets_changed", _("Risk targets changed")
+    PAYMENTS_IMPORTED = "payments_imported", _("Payments imported")
+    PAYMENTS_IMPORT_UNDONE = "payments_import_undone", _("Payments import undone")
+    TRIAL_BALANCE_IMPORTED = "trial_balance_imported", _("Trial balance imported")
+    TRIAL_BALANCE_IMPORT_UNDONE = "trial_balance_import_undone", _("Trial balance import undone")
+    PAYER_ASSIGNED = "payer_assigned", _("Payer assigned to a client")
+    LOSS_RATES_CHANGED = "loss_rates_changed", _("Expected credit loss rates changed")
 
 
 class AuditEvent(models.Model):

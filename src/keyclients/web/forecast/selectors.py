@@ -51,7 +51,7 @@ from keyclients.core.analytics.scenarios import (
     diversification_plan,
     loss_stress_test,
 )
-from keyclients.core.ingest.schema import PAYMENTS_SCHEMA, PLAN_SCHEMA, SALES_SCHEMA
+from keyclients.core.ingest.schema import PLAN_SCHEMA, SALES_SCHEMA
 from keyclients.web.accounts.models import Company
 from keyclients.web.forecast.models import ForecastSettings, PlannedPayment
 from keyclients.web.insights import selectors as insights_selectors
@@ -88,15 +88,14 @@ T = TypeVar("T")
 
 def payments_frame(*, company: Company) -> pl.DataFrame:
     """The company's client payments as the core's PAYMENTS_SCHEMA frame (row, client_key,
-    client, inn, date, amount > 0, document, purpose, source).
-
-    EMPTY until ledger.Payment is merged: then select the company's payments with their
-    clients' keys here (one query). Until then documents without a paid date count as open.
-    A payments import is an ImportBatch, so the insights data version (part of every cache
-    key here) already changes with it.
+    client, inn, date, amount > 0, document, purpose, source), each payment counted once —
+    the same frame the receivables page settles with, so both pages agree. Unmatched payers
+    are keyed `payer:<key>` and never meet a client's documents.
     """
-    del company
-    return pl.DataFrame(schema=PAYMENTS_SCHEMA)
+    from keyclients.web.insights.receivables import receivables_input
+
+    sales = insights_selectors.company_sales(company=company)
+    return receivables_input(sales=sales).payments
 
 
 def key_client_keys(*, company: Company) -> frozenset[str]:

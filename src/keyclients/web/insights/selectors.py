@@ -286,6 +286,16 @@ def _clients(sales: CompanySales) -> pl.DataFrame:
     return _cached(sales.key("clients"), lambda: client_frame(company=sales.company))
 
 
+def cached_value(key: str, build: Callable[[], T]) -> T:
+    """`build()` cached under `key` (made by `CompanySales.key`), for the other pages' reads."""
+    return _cached(key, build)
+
+
+def client_frame_cached(*, sales: CompanySales) -> pl.DataFrame:
+    """`client_frame` of the company, cached under its data version."""
+    return _clients(sales)
+
+
 def sales_frame(*, sales: CompanySales) -> pl.DataFrame:
     """The core's sales frame of the company: one line per client and month (whole history).
 

@@ -12,5 +12,5 @@ from keyclients.web.ledger import services
 
 
 @task()
-def run_sales_import(*, batch_id: int, ip: str | None = None) -> dict[str, Any]:
-    return asdict(services.sales_import_run(batch_id=batch_id, ip=ip))
+def run_import(*, batch_id: int, ip: str | None = None) -> dict[str, Any]:
+    return asdict(services.import_run(batch_id=batch_id, ip=ip))
