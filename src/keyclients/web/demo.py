@@ -17,6 +17,7 @@ from keyclients.core.demo import SALES_CSV, generate_company, write_files
 from keyclients.core.demo.vocabulary import MANAGERS
 from keyclients.web.accounts.models import Company, ManagerKind, Membership, Role, User
 from keyclients.web.accounts.services import company_create
+from keyclients.web.insights.demo import demo_scores
 from keyclients.web.ledger import services as ledger_services
 from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus
 
@@ -91,6 +92,8 @@ def _load(
 ) -> DemoCompanySetup:
     batch = _done_import(company)
     if batch is not None:
+        # A demo database made before KAISM scores existed gets them now (once).
+        demo_scores(company=company, owner=owner, seed=seed)
         return DemoCompanySetup(company, batch, created=False)
     demo = generate_company(seed=seed, clients=clients, name=company.name)
     paths = write_files(demo, files_dir)
@@ -109,6 +112,7 @@ def _load(
     if batch.status != ImportStatus.DONE:
         raise RuntimeError(f"the demo import of {company.name} failed: {batch.report.get('error')}")
     _describe_clients(company, demo.clients)
+    demo_scores(company=company, owner=owner, seed=seed)
     return DemoCompanySetup(company, batch, created=True)
 
 

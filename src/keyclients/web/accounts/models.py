@@ -85,6 +85,9 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVED = "member_removed", _("Member removed")
     SALES_IMPORTED = "sales_imported", _("Sales imported")
     SALES_IMPORT_UNDONE = "sales_import_undone", _("Sales import undone")
+    KAISM_CRITERIA_CHANGED = "kaism_criteria_changed", _("KAISM criteria changed")
+    CLIENT_SCORED = "client_scored", _("Client scored")
+    CLIENT_FLAGGED = "client_flagged", _("Client marked key or prospective")
 
 
 class AuditEvent(models.Model):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from keyclients.web.accounts.access import CompanyRequest, company_view
-from keyclients.web.insights import access, charts, exports, selectors, services
+from keyclients.web.insights import access, charts, exports, kaism_views, selectors, services
 from keyclients.web.insights.forms import ClientFilterForm, ClientForm, PeriodForm
 from keyclients.web.insights.periods import Period, ltm_period
 from keyclients.web.ledger import selectors as ledger_selectors
@@ -57,6 +57,7 @@ def overview(request: CompanyRequest) -> HttpResponse:
         "figures": data.figures,
         "charts": charts.overview_charts(data, language=_language()),
         "chart_options": charts.embed_options(_language()),
+        **kaism_views.overview_context(request, sales),
     }
     return render(request, "insights/overview.html", context)
 
@@ -69,11 +70,13 @@ def _client_rows(request: CompanyRequest) -> dict[str, Any]:
     managers = selectors.manager_choices(company=company, assignable=False)
     filter_form = ClientFilterForm(request.GET, managers=managers)
     filters = filter_form.filters()
+    kaism = kaism_views.list_context(request, sales)
     rows = selectors.client_list(
         sales=sales,
         period=period,
         settings=selectors.concentration_settings(company=company),
         filters=filters,
+        annotations=kaism.pop("annotations"),
     )
     return {
         "sales": sales,
@@ -82,6 +85,7 @@ def _client_rows(request: CompanyRequest) -> dict[str, Any]:
         "filter_form": filter_form,
         "filters": filters,
         "rows": rows,
+        **kaism,
     }
 
 
@@ -91,6 +95,7 @@ SORTABLE_COLUMNS = [
     ("name", _lazy("Client"), False, False),
     ("revenue", _lazy("Revenue"), True, True),
     ("share", _lazy("Share"), True, True),
+    ("growth", _lazy("Growth"), True, True),
     ("first_sale", _lazy("First sale"), False, False),
     ("last_sale", _lazy("Last sale"), True, False),
 ]
@@ -123,7 +128,11 @@ def client_list(request: CompanyRequest) -> HttpResponse:
     statuses = dict(ClientStatus.choices)
     context["page"] = page
     context["clients"] = [
-        {**row, "status_label": statuses.get(row["status"], row["status"])}
+        {
+            **row,
+            **kaism_views.list_row_words(row),
+            "status_label": statuses.get(row["status"], row["status"]),
+        }
         for row in rows[numbers.start : numbers.stop].to_dicts()
     ]
     context["sort_columns"] = _sort_columns(context["filters"].sort)
@@ -202,5 +211,6 @@ def client_detail(request: CompanyRequest, pk: int) -> HttpResponse:
         else selectors.client_manager_name(client=client),
         "charts": charts.client_charts(figures, language=_language()),
         "chart_options": charts.embed_options(_language()),
+        **kaism_views.card_context(request, client_access, sales),
     }
     return render(request, "insights/client_detail.html", context, status=400 if posted else 200)

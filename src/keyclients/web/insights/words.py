@@ -1,0 +1,253 @@
+"""The core's keys in the user's language: quadrants, criteria, key reasons, signals.
+
+The core speaks English identifiers (`key_development`, `revenue_drop`, `reputation`); the
+pages translate them here, by key, so a core string is never shown untranslated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from django.utils import formats
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from keyclients.core.analytics import kaism, key_clients, signals
+from keyclients.web.formatting import format_money
+
+# --- Quadrants ------------------------------------------------------------------------------
+
+QUADRANT_NAMES: dict[str, Promise] = {
+    kaism.QUADRANT_KEY: _lazy("Key"),
+    kaism.QUADRANT_KEY_DEVELOPMENT: _lazy("Key development"),
+    kaism.QUADRANT_MAINTENANCE: _lazy("Maintenance"),
+    kaism.QUADRANT_OPPORTUNISTIC: _lazy("Opportunistic"),
+}
+CRANFIELD_NAMES: dict[str, Promise] = {
+    kaism.QUADRANT_KEY: _lazy("strategic"),
+    kaism.QUADRANT_KEY_DEVELOPMENT: _lazy("star"),
+    kaism.QUADRANT_MAINTENANCE: _lazy("status"),
+    kaism.QUADRANT_OPPORTUNISTIC: _lazy("streamline"),
+}
+STRATEGIES: dict[str, Promise] = {
+    kaism.QUADRANT_KEY: _lazy("Invest"),
+    kaism.QUADRANT_KEY_DEVELOPMENT: _lazy("Invest selectively"),
+    kaism.QUADRANT_MAINTENANCE: _lazy("Maintain at lower cost to serve"),
+    kaism.QUADRANT_OPPORTUNISTIC: _lazy("Manage for cash"),
+}
+NAMES_CLASSIC = "classic"
+NAMES_CRANFIELD = "cranfield"
+
+
+def quadrant_label(key: str | None, *, names: str = NAMES_CLASSIC) -> str:
+    """`Key`, or with the Cranfield names `Key (strategic)`; "" without a quadrant."""
+    if key is None or key not in QUADRANT_NAMES:
+        return ""
+    name = str(QUADRANT_NAMES[key])
+    if names == NAMES_CRANFIELD:
+        return f"{name} ({CRANFIELD_NAMES[key]})"
+    return name
+
+
+# --- Criteria -------------------------------------------------------------------------------
+
+CRITERION_NAMES: dict[str, Promise] = {
+    "revenue": _lazy("Revenue"),
+    "growth": _lazy("Growth"),
+    "margin": _lazy("Gross margin"),
+    "payment_discipline": _lazy("Payment discipline"),
+    "reputation": _lazy("Reputation"),
+    "development": _lazy("Development"),
+    "share_of_wallet": _lazy("Share of wallet"),
+    "tenure": _lazy("Tenure"),
+    "relationship_depth": _lazy("Relationship depth"),
+    "criticality": _lazy("Criticality of our product"),
+    "satisfaction": _lazy("Client satisfaction"),
+}
+# What 0, 5 and 10 mean for the built-in criteria scored by hand.
+CRITERION_SCALES: dict[str, tuple[Promise, Promise, Promise]] = {
+    "reputation": (
+        _lazy("An unknown name, nothing to show others"),
+        _lazy("Known in its region or industry"),
+        _lazy("An industry leader whose name raises our standing"),
+    ),
+    "development": (
+        _lazy("Asks nothing new of us"),
+        _lazy("Sometimes pushes us to improve"),
+        _lazy("Its standards push us forward: new products, processes, certificates"),
+    ),
+    "share_of_wallet": (
+        _lazy("We get none of its spend in our category"),
+        _lazy("About 30% of its spend"),
+        _lazy("60% of its spend or more"),
+    ),
+    "criticality": (
+        _lazy("Easily replaced: a commodity for the client"),
+        _lazy("Replacing us would cost the client some effort"),
+        _lazy("Critical to its business, hard to replace"),
+    ),
+    "satisfaction": (
+        _lazy("Unhappy, complains, looks elsewhere"),
+        _lazy("Satisfied, no strong feelings"),
+        _lazy("Delighted, recommends us"),
+    ),
+}
+SOURCE_NAMES: dict[str, Promise] = {
+    kaism.SOURCE_REVENUE_RANK: _lazy("Revenue, percent rank (automatic)"),
+    kaism.SOURCE_GROWTH: _lazy("Growth of revenue (automatic)"),
+    kaism.SOURCE_MARGIN_RANK: _lazy("Gross margin, percent rank (automatic)"),
+    kaism.SOURCE_PAYMENT_DISCIPLINE: _lazy("Payment discipline, days late (automatic)"),
+    kaism.SOURCE_TENURE: _lazy("Tenure, years since the first sale (automatic)"),
+    kaism.SOURCE_RELATIONSHIP_DEPTH: _lazy("Relationship depth, dossier contacts (automatic)"),
+    kaism.SOURCE_SHARE_OF_WALLET: _lazy("Share of wallet in % (by hand)"),
+    kaism.SOURCE_MANUAL: _lazy("Score 0–10 (by hand)"),
+}
+# How an automatic criterion turns its metric into 0–10 (DESIGN §4 "KAISM").
+SOURCE_RULES: dict[str, Promise] = {
+    kaism.SOURCE_REVENUE_RANK: _lazy(
+        "Percent rank of the last 12 months' revenue among clients with revenue: lowest 0, "
+        "highest 10."
+    ),
+    kaism.SOURCE_GROWTH: _lazy("−50% or less → 0, no growth → 5, +100% or more → 10."),
+    kaism.SOURCE_MARGIN_RANK: _lazy(
+        "Percent rank of the gross margin among clients with revenue (needs cost data)."
+    ),
+    kaism.SOURCE_PAYMENT_DISCIPLINE: _lazy(
+        "Average days late: 0 → 10, 60 or more → 0 (needs payments)."
+    ),
+    kaism.SOURCE_TENURE: _lazy("Years since the first sale: 0 → 0, 5 or more → 10."),
+    kaism.SOURCE_RELATIONSHIP_DEPTH: _lazy(
+        "Decision maker known +4, champion +3, each further active contact +1 (needs the dossier)."
+    ),
+    kaism.SOURCE_SHARE_OF_WALLET: _lazy("Entered as a percent: 0% → 0, 60% or more → 10."),
+    kaism.SOURCE_MANUAL: _lazy("Entered by hand, 0–10."),
+}
+AXIS_NAMES: dict[str, Promise] = {
+    kaism.VERTICAL: _lazy("Client's importance to us"),
+    kaism.HORIZONTAL: _lazy("Our importance to the client"),
+}
+
+
+# --- Key clients ----------------------------------------------------------------------------
+
+KEY_REASONS: dict[str, Promise] = {
+    key_clients.REASON_REVENUE: _lazy("class A by revenue"),
+    key_clients.REASON_REPUTATION: _lazy("reputation 8 or more"),
+    key_clients.REASON_DEVELOPMENT: _lazy("development 8 or more"),
+    key_clients.REASON_KAISM: _lazy("KAISM key quadrant"),
+    key_clients.REASON_MANUAL: _lazy("marked key by hand"),
+}
+
+
+# Short forms for the clients list, where the full reason is the tag's title.
+KEY_REASONS_SHORT: dict[str, Promise] = {
+    key_clients.REASON_REVENUE: _lazy("class A"),
+    key_clients.REASON_REPUTATION: _lazy("reputation"),
+    key_clients.REASON_DEVELOPMENT: _lazy("development"),
+    key_clients.REASON_KAISM: _lazy("KAISM"),
+    key_clients.REASON_MANUAL: _lazy("by hand"),
+}
+
+
+def key_reason_label(reason: str) -> str:
+    return str(KEY_REASONS.get(reason, reason))
+
+
+def key_reason_short(reason: str) -> str:
+    return str(KEY_REASONS_SHORT.get(reason, reason))
+
+
+# --- Signals --------------------------------------------------------------------------------
+
+SIGNAL_NAMES: dict[str, Promise] = {
+    signals.SIGNAL_REVENUE_DROP: _lazy("Revenue drop"),
+    signals.SIGNAL_SILENCE: _lazy("Gone quiet"),
+    signals.SIGNAL_PAYING_LATER: _lazy("Paying later"),
+    signals.SIGNAL_OVERDUE: _lazy("Overdue debt"),
+    signals.SIGNAL_NO_TOUCH: _lazy("No contact"),
+    signals.SIGNAL_NO_DECISION_MAKER: _lazy("No decision maker"),
+    signals.SIGNAL_SINGLE_THREADED: _lazy("Single contact"),
+}
+SEVERITY_NAMES: dict[str, Promise] = {
+    signals.SEVERITY_DANGER: _lazy("danger"),
+    signals.SEVERITY_WARNING: _lazy("warning"),
+}
+
+
+def signal_label(signal: str) -> str:
+    return str(SIGNAL_NAMES.get(signal, signal))
+
+
+def _number(value: float | None, decimals: int = 0) -> str:
+    if value is None:
+        return "—"
+    return formats.number_format(round(value, decimals), decimals, use_l10n=True)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{_number(value * 100)}%"
+
+
+def signal_evidence(signal: str, evidence: Mapping[str, float | None], *, currency: str) -> str:
+    """The numbers behind a fired signal, as one sentence in the page's language."""
+    value = evidence.get
+
+    def money(name: str) -> str:
+        return format_money(value(name) or 0.0, currency=currency)
+
+    if signal == signals.SIGNAL_REVENUE_DROP:
+        return _(
+            "Revenue of the last 3 months %(recent)s is %(ratio)s of the same months a year "
+            "before (%(before)s)."
+        ) % {
+            "recent": money("revenue_last_3_months"),
+            "ratio": _percent(value("ratio")),
+            "before": money("revenue_year_before"),
+        }
+    if signal == signals.SIGNAL_SILENCE:
+        return _("No sale for %(days)s days; it usually buys every %(median)s days.") % {
+            "days": _number(value("days_since_last_sale")),
+            "median": _number(value("median_interval_days"), 1),
+        }
+    if signal == signals.SIGNAL_PAYING_LATER:
+        return _(
+            "Pays %(increase)s days later: %(last)s days late on average over the last 90 days, "
+            "%(prior)s over the 90 days before."
+        ) % {
+            "increase": _number(value("increase_days"), 1),
+            "last": _number(value("avg_days_late_last_90_days"), 1),
+            "prior": _number(value("avg_days_late_prior_90_days"), 1),
+        }
+    if signal == signals.SIGNAL_OVERDUE:
+        return _(
+            "%(amount)s more than 30 days past due in %(documents)s document(s); the oldest "
+            "%(days)s days."
+        ) % {
+            "amount": money("overdue_amount"),
+            "documents": _number(value("documents")),
+            "days": _number(value("max_days_past_due")),
+        }
+    if signal == signals.SIGNAL_NO_TOUCH:
+        if value("days_since_last_interaction") is None:
+            return _("No interaction on record; its quadrant asks for one every %(days)s days.") % {
+                "days": _number(value("contact_days"))
+            }
+        return _(
+            "No interaction for %(since)s days; its quadrant asks for one every %(days)s days."
+        ) % {
+            "since": _number(value("days_since_last_interaction")),
+            "days": _number(value("contact_days")),
+        }
+    if signal == signals.SIGNAL_NO_DECISION_MAKER:
+        return _("No decision maker recorded (%(contacts)s active contacts).") % {
+            "contacts": _number(value("active_contacts"))
+        }
+    if signal == signals.SIGNAL_SINGLE_THREADED:
+        return _("Only one active contact: the relationship hangs on one person.")
+    return ""
+
+
+def since_label(since: date) -> str:
+    return formats.date_format(since, "SHORT_DATE_FORMAT")
