@@ -201,7 +201,9 @@ class ScoreForm(forms.Form):
             self.fields[criterion.key] = score_field(criterion)
 
     def values(self) -> dict[str, int | None]:
-        return {key: self.cleaned_data.get(key) for key in self.fields}
+        """The posted scores (an empty field clears one; a field missing from the post is left
+        alone)."""
+        return {key: self.cleaned_data.get(key) for key in self.fields if key in self.data}
 
 
 BULK_FIELD = re.compile(r"^c(?P<client>[0-9]+)_(?P<criterion>[a-z0-9_]+)$")
@@ -251,10 +253,14 @@ class BulkScoreForm(forms.Form):
         return [self[bulk_field_name(client_id, c.key)] for c in self.criteria]
 
     def values(self) -> dict[int, dict[str, int | None]]:
-        return {
-            pk: {c.key: self.cleaned_data.get(bulk_field_name(pk, c.key)) for c in self.criteria}
-            for pk in self.client_ids
-        }
+        """The posted scores; a field missing from the post (not just empty) is left alone."""
+        values: dict[int, dict[str, int | None]] = {}
+        for pk in self.client_ids:
+            for c in self.criteria:
+                name = bulk_field_name(pk, c.key)
+                if name in self.data:
+                    values.setdefault(pk, {})[c.key] = self.cleaned_data.get(name)
+        return values
 
 
 class FlagForm(forms.Form):

@@ -12,7 +12,7 @@ from datetime import date
 from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from keyclients.core.analytics import kaism, key_clients, signals
 from keyclients.web.formatting import format_money
@@ -20,22 +20,22 @@ from keyclients.web.formatting import format_money
 # --- Quadrants ------------------------------------------------------------------------------
 
 QUADRANT_NAMES: dict[str, Promise] = {
-    kaism.QUADRANT_KEY: _lazy("Key"),
-    kaism.QUADRANT_KEY_DEVELOPMENT: _lazy("Key development"),
-    kaism.QUADRANT_MAINTENANCE: _lazy("Maintenance"),
-    kaism.QUADRANT_OPPORTUNISTIC: _lazy("Opportunistic"),
+    kaism.QUADRANT_KEY: gettext_lazy("Key"),
+    kaism.QUADRANT_KEY_DEVELOPMENT: gettext_lazy("Key development"),
+    kaism.QUADRANT_MAINTENANCE: gettext_lazy("Maintenance"),
+    kaism.QUADRANT_OPPORTUNISTIC: gettext_lazy("Opportunistic"),
 }
 CRANFIELD_NAMES: dict[str, Promise] = {
-    kaism.QUADRANT_KEY: _lazy("strategic"),
-    kaism.QUADRANT_KEY_DEVELOPMENT: _lazy("star"),
-    kaism.QUADRANT_MAINTENANCE: _lazy("status"),
-    kaism.QUADRANT_OPPORTUNISTIC: _lazy("streamline"),
+    kaism.QUADRANT_KEY: gettext_lazy("strategic"),
+    kaism.QUADRANT_KEY_DEVELOPMENT: gettext_lazy("star"),
+    kaism.QUADRANT_MAINTENANCE: gettext_lazy("status"),
+    kaism.QUADRANT_OPPORTUNISTIC: gettext_lazy("streamline"),
 }
 STRATEGIES: dict[str, Promise] = {
-    kaism.QUADRANT_KEY: _lazy("Invest"),
-    kaism.QUADRANT_KEY_DEVELOPMENT: _lazy("Invest selectively"),
-    kaism.QUADRANT_MAINTENANCE: _lazy("Maintain at lower cost to serve"),
-    kaism.QUADRANT_OPPORTUNISTIC: _lazy("Manage for cash"),
+    kaism.QUADRANT_KEY: gettext_lazy("Invest"),
+    kaism.QUADRANT_KEY_DEVELOPMENT: gettext_lazy("Invest selectively"),
+    kaism.QUADRANT_MAINTENANCE: gettext_lazy("Maintain at lower cost to serve"),
+    kaism.QUADRANT_OPPORTUNISTIC: gettext_lazy("Manage for cash"),
 }
 NAMES_CLASSIC = "classic"
 NAMES_CRANFIELD = "cranfield"
@@ -54,100 +54,104 @@ def quadrant_label(key: str | None, *, names: str = NAMES_CLASSIC) -> str:
 # --- Criteria -------------------------------------------------------------------------------
 
 CRITERION_NAMES: dict[str, Promise] = {
-    "revenue": _lazy("Revenue"),
-    "growth": _lazy("Growth"),
-    "margin": _lazy("Gross margin"),
-    "payment_discipline": _lazy("Payment discipline"),
-    "reputation": _lazy("Reputation"),
-    "development": _lazy("Development"),
-    "share_of_wallet": _lazy("Share of wallet"),
-    "tenure": _lazy("Tenure"),
-    "relationship_depth": _lazy("Relationship depth"),
-    "criticality": _lazy("Criticality of our product"),
-    "satisfaction": _lazy("Client satisfaction"),
+    "revenue": gettext_lazy("Revenue"),
+    "growth": gettext_lazy("Growth"),
+    "margin": gettext_lazy("Gross margin"),
+    "payment_discipline": gettext_lazy("Payment discipline"),
+    "reputation": gettext_lazy("Reputation"),
+    "development": gettext_lazy("Development"),
+    "share_of_wallet": gettext_lazy("Share of wallet"),
+    "tenure": gettext_lazy("Tenure"),
+    "relationship_depth": gettext_lazy("Relationship depth"),
+    "criticality": gettext_lazy("Criticality of our product"),
+    "satisfaction": gettext_lazy("Client satisfaction"),
 }
 # What 0, 5 and 10 mean for the built-in criteria scored by hand.
 CRITERION_SCALES: dict[str, tuple[Promise, Promise, Promise]] = {
     "reputation": (
-        _lazy("An unknown name, nothing to show others"),
-        _lazy("Known in its region or industry"),
-        _lazy("An industry leader whose name raises our standing"),
+        gettext_lazy("An unknown name, nothing to show others"),
+        gettext_lazy("Known in its region or industry"),
+        gettext_lazy("An industry leader whose name raises our standing"),
     ),
     "development": (
-        _lazy("Asks nothing new of us"),
-        _lazy("Sometimes pushes us to improve"),
-        _lazy("Its standards push us forward: new products, processes, certificates"),
+        gettext_lazy("Asks nothing new of us"),
+        gettext_lazy("Sometimes pushes us to improve"),
+        gettext_lazy("Its standards push us forward: new products, processes, certificates"),
     ),
     "share_of_wallet": (
-        _lazy("We get none of its spend in our category"),
-        _lazy("About 30% of its spend"),
-        _lazy("60% of its spend or more"),
+        gettext_lazy("We get none of its spend in our category"),
+        gettext_lazy("About 30 percent of its spend"),
+        gettext_lazy("60 percent of its spend or more"),
     ),
     "criticality": (
-        _lazy("Easily replaced: a commodity for the client"),
-        _lazy("Replacing us would cost the client some effort"),
-        _lazy("Critical to its business, hard to replace"),
+        gettext_lazy("Easily replaced: a commodity for the client"),
+        gettext_lazy("Replacing us would cost the client some effort"),
+        gettext_lazy("Critical to its business, hard to replace"),
     ),
     "satisfaction": (
-        _lazy("Unhappy, complains, looks elsewhere"),
-        _lazy("Satisfied, no strong feelings"),
-        _lazy("Delighted, recommends us"),
+        gettext_lazy("Unhappy, complains, looks elsewhere"),
+        gettext_lazy("Satisfied, no strong feelings"),
+        gettext_lazy("Delighted, recommends us"),
     ),
 }
 SOURCE_NAMES: dict[str, Promise] = {
-    kaism.SOURCE_REVENUE_RANK: _lazy("Revenue, percent rank (automatic)"),
-    kaism.SOURCE_GROWTH: _lazy("Growth of revenue (automatic)"),
-    kaism.SOURCE_MARGIN_RANK: _lazy("Gross margin, percent rank (automatic)"),
-    kaism.SOURCE_PAYMENT_DISCIPLINE: _lazy("Payment discipline, days late (automatic)"),
-    kaism.SOURCE_TENURE: _lazy("Tenure, years since the first sale (automatic)"),
-    kaism.SOURCE_RELATIONSHIP_DEPTH: _lazy("Relationship depth, dossier contacts (automatic)"),
-    kaism.SOURCE_SHARE_OF_WALLET: _lazy("Share of wallet in % (by hand)"),
-    kaism.SOURCE_MANUAL: _lazy("Score 0–10 (by hand)"),
+    kaism.SOURCE_REVENUE_RANK: gettext_lazy("Revenue, percent rank (automatic)"),
+    kaism.SOURCE_GROWTH: gettext_lazy("Growth of revenue (automatic)"),
+    kaism.SOURCE_MARGIN_RANK: gettext_lazy("Gross margin, percent rank (automatic)"),
+    kaism.SOURCE_PAYMENT_DISCIPLINE: gettext_lazy("Payment discipline, days late (automatic)"),
+    kaism.SOURCE_TENURE: gettext_lazy("Tenure, years since the first sale (automatic)"),
+    kaism.SOURCE_RELATIONSHIP_DEPTH: gettext_lazy(
+        "Relationship depth, dossier contacts (automatic)"
+    ),
+    kaism.SOURCE_SHARE_OF_WALLET: gettext_lazy("Share of wallet in % (by hand)"),
+    kaism.SOURCE_MANUAL: gettext_lazy("Score 0–10 (by hand)"),
 }
 # How an automatic criterion turns its metric into 0–10 (DESIGN §4 "KAISM").
 SOURCE_RULES: dict[str, Promise] = {
-    kaism.SOURCE_REVENUE_RANK: _lazy(
+    kaism.SOURCE_REVENUE_RANK: gettext_lazy(
         "Percent rank of the last 12 months' revenue among clients with revenue: lowest 0, "
         "highest 10."
     ),
-    kaism.SOURCE_GROWTH: _lazy("−50% or less → 0, no growth → 5, +100% or more → 10."),
-    kaism.SOURCE_MARGIN_RANK: _lazy(
+    kaism.SOURCE_GROWTH: gettext_lazy(
+        "Down 50 percent or more → 0, no growth → 5, up 100 percent or more → 10."
+    ),
+    kaism.SOURCE_MARGIN_RANK: gettext_lazy(
         "Percent rank of the gross margin among clients with revenue (needs cost data)."
     ),
-    kaism.SOURCE_PAYMENT_DISCIPLINE: _lazy(
+    kaism.SOURCE_PAYMENT_DISCIPLINE: gettext_lazy(
         "Average days late: 0 → 10, 60 or more → 0 (needs payments)."
     ),
-    kaism.SOURCE_TENURE: _lazy("Years since the first sale: 0 → 0, 5 or more → 10."),
-    kaism.SOURCE_RELATIONSHIP_DEPTH: _lazy(
+    kaism.SOURCE_TENURE: gettext_lazy("Years since the first sale: 0 → 0, 5 or more → 10."),
+    kaism.SOURCE_RELATIONSHIP_DEPTH: gettext_lazy(
         "Decision maker known +4, champion +3, each further active contact +1 (needs the dossier)."
     ),
-    kaism.SOURCE_SHARE_OF_WALLET: _lazy("Entered as a percent: 0% → 0, 60% or more → 10."),
-    kaism.SOURCE_MANUAL: _lazy("Entered by hand, 0–10."),
+    kaism.SOURCE_SHARE_OF_WALLET: gettext_lazy("Entered as a percent: 0% → 0, 60% or more → 10."),
+    kaism.SOURCE_MANUAL: gettext_lazy("Entered by hand, 0–10."),
 }
 AXIS_NAMES: dict[str, Promise] = {
-    kaism.VERTICAL: _lazy("Client's importance to us"),
-    kaism.HORIZONTAL: _lazy("Our importance to the client"),
+    kaism.VERTICAL: gettext_lazy("Client's importance to us"),
+    kaism.HORIZONTAL: gettext_lazy("Our importance to the client"),
 }
 
 
 # --- Key clients ----------------------------------------------------------------------------
 
 KEY_REASONS: dict[str, Promise] = {
-    key_clients.REASON_REVENUE: _lazy("class A by revenue"),
-    key_clients.REASON_REPUTATION: _lazy("reputation 8 or more"),
-    key_clients.REASON_DEVELOPMENT: _lazy("development 8 or more"),
-    key_clients.REASON_KAISM: _lazy("KAISM key quadrant"),
-    key_clients.REASON_MANUAL: _lazy("marked key by hand"),
+    key_clients.REASON_REVENUE: gettext_lazy("class A by revenue"),
+    key_clients.REASON_REPUTATION: gettext_lazy("reputation 8 or more"),
+    key_clients.REASON_DEVELOPMENT: gettext_lazy("development 8 or more"),
+    key_clients.REASON_KAISM: gettext_lazy("KAISM key quadrant"),
+    key_clients.REASON_MANUAL: gettext_lazy("marked key by hand"),
 }
 
 
 # Short forms for the clients list, where the full reason is the tag's title.
 KEY_REASONS_SHORT: dict[str, Promise] = {
-    key_clients.REASON_REVENUE: _lazy("class A"),
-    key_clients.REASON_REPUTATION: _lazy("reputation"),
-    key_clients.REASON_DEVELOPMENT: _lazy("development"),
-    key_clients.REASON_KAISM: _lazy("KAISM"),
-    key_clients.REASON_MANUAL: _lazy("by hand"),
+    key_clients.REASON_REVENUE: gettext_lazy("class A"),
+    key_clients.REASON_REPUTATION: gettext_lazy("reputation"),
+    key_clients.REASON_DEVELOPMENT: gettext_lazy("development"),
+    key_clients.REASON_KAISM: gettext_lazy("KAISM"),
+    key_clients.REASON_MANUAL: gettext_lazy("by hand"),
 }
 
 
@@ -162,17 +166,17 @@ def key_reason_short(reason: str) -> str:
 # --- Signals --------------------------------------------------------------------------------
 
 SIGNAL_NAMES: dict[str, Promise] = {
-    signals.SIGNAL_REVENUE_DROP: _lazy("Revenue drop"),
-    signals.SIGNAL_SILENCE: _lazy("Gone quiet"),
-    signals.SIGNAL_PAYING_LATER: _lazy("Paying later"),
-    signals.SIGNAL_OVERDUE: _lazy("Overdue debt"),
-    signals.SIGNAL_NO_TOUCH: _lazy("No contact"),
-    signals.SIGNAL_NO_DECISION_MAKER: _lazy("No decision maker"),
-    signals.SIGNAL_SINGLE_THREADED: _lazy("Single contact"),
+    signals.SIGNAL_REVENUE_DROP: gettext_lazy("Revenue drop"),
+    signals.SIGNAL_SILENCE: gettext_lazy("Gone quiet"),
+    signals.SIGNAL_PAYING_LATER: gettext_lazy("Paying later"),
+    signals.SIGNAL_OVERDUE: gettext_lazy("Overdue debt"),
+    signals.SIGNAL_NO_TOUCH: gettext_lazy("No contact"),
+    signals.SIGNAL_NO_DECISION_MAKER: gettext_lazy("No decision maker"),
+    signals.SIGNAL_SINGLE_THREADED: gettext_lazy("Single contact"),
 }
 SEVERITY_NAMES: dict[str, Promise] = {
-    signals.SEVERITY_DANGER: _lazy("danger"),
-    signals.SEVERITY_WARNING: _lazy("warning"),
+    signals.SEVERITY_DANGER: gettext_lazy("danger"),
+    signals.SEVERITY_WARNING: gettext_lazy("warning"),
 }
 
 
