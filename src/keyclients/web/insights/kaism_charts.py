@@ -67,7 +67,7 @@ def _matrix_template(language: str, names: str, threshold: float, criteria: Crit
                     scale=alt.Scale(
                         domain=labels, range=[QUADRANT_COLOURS[key] for key in quadrants]
                     ),
-                    legend=alt.Legend(orient="bottom"),
+                    legend=alt.Legend(orient="bottom", labelLimit=0),
                 ),
                 href=alt.Href("url:N"),
                 tooltip=[
