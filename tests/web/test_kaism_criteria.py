@@ -16,7 +16,6 @@ from keyclients.core.analytics.kaism import (
 from keyclients.web.accounts.models import AuditAction, AuditEvent, Role
 from keyclients.web.insights.criteria import (
     DEFAULT_SETTINGS,
-    SETTINGS_KEY,
     CriterionSetting,
     KaismSettings,
     kaism_settings,

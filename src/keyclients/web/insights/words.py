@@ -7,15 +7,14 @@ pages translate them here, by key, so a core string is never shown untranslated.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 
-from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from keyclients.core.analytics import kaism, key_clients, signals
 from keyclients.web.formatting import format_money
+from keyclients.web.insights.templatetags.insights import number, percent
 
 # --- Quadrants ------------------------------------------------------------------------------
 
@@ -185,13 +184,11 @@ def signal_label(signal: str) -> str:
 
 
 def _number(value: float | None, decimals: int = 0) -> str:
-    if value is None:
-        return "—"
-    return formats.number_format(round(value, decimals), decimals, use_l10n=True)
+    return number(value, decimals)
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{_number(value * 100)}%"
+    return percent(value, 0)
 
 
 def signal_evidence(signal: str, evidence: Mapping[str, float | None], *, currency: str) -> str:
@@ -251,7 +248,3 @@ def signal_evidence(signal: str, evidence: Mapping[str, float | None], *, curren
     if signal == signals.SIGNAL_SINGLE_THREADED:
         return _("Only one active contact: the relationship hangs on one person.")
     return ""
-
-
-def since_label(since: date) -> str:
-    return formats.date_format(since, "SHORT_DATE_FORMAT")
