@@ -1,5 +1,5 @@
 """The KAISM page: the core's positions and quadrants, the bubble chart, the strategies, the
-clients still to be score, the naming schemes, the threshold; fast and for every member."""
+clients still to be scored, the naming schemes, the threshold; fast and for every member."""
 
 from __future__ import annotations
 
@@ -90,6 +90,20 @@ class KaismMatrixTests(KaismTestCase):
             assert cranfield[0]["label"] == words.quadrant_label("key", names="cranfield")
         assert cranfield[0]["label"] == "Ключевые (стратегические)"
         assert classic[0]["label"] == "Ключевые"
+
+    def test_the_page_speaks_english_after_the_switch(self) -> None:
+        self.login(self.alice)
+        self.client.post("/i18n/setlang/", {"language": "en"})
+
+        response = self.get("/kaism/", names="cranfield")
+        overview = self.get("/")
+
+        self.assertContains(response, "Key (strategic)")
+        self.assertContains(response, "Invest selectively")
+        self.assertContains(response, "class A by revenue")
+        self.assertContains(overview, "Revenue of the last 3 months")
+        spec = response.context["charts"]["kaism"]
+        assert spec["layer"][-1]["encoding"]["x"]["title"] == "Our importance to the client"
 
     def test_clients_with_too_few_scores_are_listed_for_scoring(self) -> None:
         core = expected(self.lines, manual=self.manual())
