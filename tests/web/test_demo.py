@@ -11,6 +11,7 @@ from django.db.models import Sum
 from keyclients.core.demo import generate_company
 from keyclients.web import demo
 from keyclients.web.accounts.models import Company, Membership, Role, User
+from keyclients.web.insights.models import ClientFlag, ScoreEntry
 from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,7 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
         Client.objects.count(),
         Sale.objects.count(),
         ImportBatch.objects.count(),
+        ScoreEntry.objects.count(),
     )
     second = demo.demo_setup(files_dir=tmp_path / "files")
     assert [c.created for c in second.companies] == [False, False]
@@ -39,6 +41,7 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
         Client.objects.count(),
         Sale.objects.count(),
         ImportBatch.objects.count(),
+        ScoreEntry.objects.count(),
     )
 
     main = Company.objects.get(name=demo.DEMO_COMPANY)
@@ -145,3 +148,59 @@ def test_the_demo_has_payments_from_a_file_and_a_statement_each_counted_once(
         assert round(getattr(got, name) * 100) == round(getattr(expected, name) * 100), name
     assert got.dso == pytest.approx(expected.dso)
     assert got.unmatched_payments == 3  # a quarter of monthly interest
+
+
+def test_the_demo_is_scored_so_kaism_key_clients_and_warnings_have_something_to_show(
+    tmp_path: Path, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+    from unittest import mock
+
+    import polars as pl
+
+    from keyclients.web.insights import kaism_selectors, selectors
+    from keyclients.web.insights.criteria import kaism_settings
+
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+    with mock.patch("django.utils.timezone.localdate", return_value=date(2026, 1, 15)):
+        demo.demo_setup(files_dir=tmp_path / "files")
+        main = Company.objects.get(name=demo.DEMO_COMPANY)
+        data = kaism_selectors.kaism_data(
+            sales=selectors.company_sales(company=main),
+            settings=selectors.concentration_settings(company=main),
+            kaism=kaism_settings(company=main),
+            today=date(2026, 1, 15),
+        )
+
+    # The top 30 by revenue have every built-in manual score, set by the owner.
+    top = kaism_selectors.scoring_rows(data=data)["client_id"].to_list()
+    assert len(top) == 30
+    for client in Client.objects.filter(pk__in=top):
+        assert None not in (
+            client.reputation_score,
+            client.development_score,
+            client.share_of_wallet,
+            client.criticality_score,
+            client.satisfaction_score,
+        )
+    assert set(
+        ScoreEntry.objects.filter(company=main).values_list("set_by__username", flat=True)
+    ) == {"owner"}
+    # A populated matrix: clients placed on complete data in the key quadrant and at least two
+    # others. (Since payments are imported, payment discipline lifts the small clients' axis,
+    # so which of the low quadrants fills depends on the generated payments.)
+    placed = data.clients.filter(pl.col("complete"))
+    assert placed.height >= 30
+    quadrants = set(placed["quadrant"].to_list())
+    assert "key" in quadrants and len(quadrants) >= 3
+    # Key for a reason other than revenue: a small client with a famous name.
+    not_by_revenue = data.clients.filter(
+        pl.col("is_key") & ~pl.col("key_reasons").list.contains("revenue")
+    )
+    assert not_by_revenue.filter(pl.col("key_reasons").list.contains("reputation")).height >= 1
+    assert not_by_revenue.filter(pl.col("abc") == "C").height >= 1
+    assert ClientFlag.objects.filter(company=main, kind="key").count() == 1
+    assert ClientFlag.objects.filter(company=main, kind="prospective").count() == 1
+    # Early warnings with their evidence.
+    assert data.signals.height > 0
+    assert set(data.signals["signal"].to_list()) >= {"revenue_drop", "silence"}

@@ -32,6 +32,7 @@ from keyclients.web.accounts.models import Company, ManagerKind, Membership, Rol
 from keyclients.web.accounts.services import company_create
 from keyclients.web.forecast import selectors as forecast_selectors
 from keyclients.web.forecast import services as forecast_services
+from keyclients.web.insights.demo import demo_scores
 from keyclients.web.ledger import services as ledger_services
 from keyclients.web.ledger.models import Client, ImportBatch, ImportKind, ImportStatus
 
@@ -142,6 +143,7 @@ def company_load(
     if not forecast_selectors.forecast_settings(company=company).has_balance:
         _load_cash(company, owner, demo, write_files(demo, files_dir))
         created = True
+    demo_scores(company=company, owner=owner, seed=seed)  # once: it keeps scores already set
     return DemoCompanySetup(company, batch, created=created)
 
 

@@ -97,6 +97,9 @@ class AuditAction(models.TextChoices):
     TRIAL_BALANCE_IMPORT_UNDONE = "trial_balance_import_undone", _("Trial balance import undone")
     PAYER_ASSIGNED = "payer_assigned", _("Payer assigned to a client")
     LOSS_RATES_CHANGED = "loss_rates_changed", _("Expected credit loss rates changed")
+    KAISM_CRITERIA_CHANGED = "kaism_criteria_changed", _("KAISM criteria changed")
+    CLIENT_SCORED = "client_scored", _("Client scored")
+    CLIENT_FLAGGED = "client_flagged", _("Client marked key or prospective")
 
 
 class AuditEvent(models.Model):

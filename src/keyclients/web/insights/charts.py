@@ -74,11 +74,11 @@ def embed_options(language: str) -> dict[str, Any]:
     }
 
 
-def _with_data(template: Spec, **datasets: Any) -> Spec:
+def with_data(template: Spec, **datasets: Any) -> Spec:
     return {**template, "datasets": {name: list(values) for name, values in datasets.items()}}
 
 
-def _finish(chart: alt.TopLevelMixin, height: int = HEIGHT) -> Spec:
+def finish(chart: alt.TopLevelMixin, height: int = HEIGHT) -> Spec:
     spec: Spec = chart.properties(width="container", height=height).to_dict()
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     spec["config"] = {
@@ -126,7 +126,7 @@ def _pareto_template(language: str) -> Spec:
         labels = lines.mark_text(align="left", dx=4, dy=-6, color=RED).encode(
             y="level:Q", x=alt.value(0), text="label:N"
         )
-        return _finish(alt.layer(curve, rules, labels))
+        return finish(alt.layer(curve, rules, labels))
 
 
 @cache
@@ -151,7 +151,7 @@ def _top_clients_template(language: str) -> Spec:
         labels = bars.mark_text(align="left", dx=3, color=MUTED).encode(
             text=alt.Text("share:Q", format=".1%")
         )
-        return _finish(alt.layer(bars, labels))
+        return finish(alt.layer(bars, labels))
 
 
 @cache
@@ -174,7 +174,7 @@ def _top1_trend_template(language: str) -> Spec:
         rules = thresholds.mark_rule(strokeDash=[4, 4]).encode(
             y="level:Q", color=alt.Color("color:N", scale=None)
         )
-        return _finish(alt.layer(line, rules), SMALL_HEIGHT)
+        return finish(alt.layer(line, rules), SMALL_HEIGHT)
 
 
 @cache
@@ -207,7 +207,7 @@ def _hhi_trend_template(language: str) -> Spec:
         rules = bands.mark_rule(strokeDash=[4, 4]).encode(
             y="level:Q", color=alt.Color("color:N", scale=None)
         )
-        return _finish(alt.layer(line, rules), SMALL_HEIGHT)
+        return finish(alt.layer(line, rules), SMALL_HEIGHT)
 
 
 def overview_charts(data: OverviewData, *, language: str) -> dict[str, Spec]:
@@ -221,12 +221,12 @@ def overview_charts(data: OverviewData, *, language: str) -> dict[str, Spec]:
         for c in data.top_clients
     ]
     return {
-        "pareto": _with_data(_pareto_template(language), pareto=data.pareto),
-        "top_clients": _with_data(_top_clients_template(language), top_clients=top_clients),
-        "top1_trend": _with_data(
+        "pareto": with_data(_pareto_template(language), pareto=data.pareto),
+        "top_clients": with_data(_top_clients_template(language), top_clients=top_clients),
+        "top1_trend": with_data(
             _top1_trend_template(language), trend=data.trend, thresholds=thresholds
         ),
-        "hhi_trend": _with_data(_hhi_trend_template(language), trend=data.trend),
+        "hhi_trend": with_data(_hhi_trend_template(language), trend=data.trend),
     }
 
 
@@ -255,7 +255,7 @@ def _client_revenue_template(language: str) -> Spec:
                 ],
             )
         )
-        return _finish(bars, SMALL_HEIGHT)
+        return finish(bars, SMALL_HEIGHT)
 
 
 @cache
@@ -276,13 +276,13 @@ def _client_share_template(language: str) -> Spec:
                 ],
             )
         )
-        return _finish(line, SMALL_HEIGHT)
+        return finish(line, SMALL_HEIGHT)
 
 
 def client_charts(figures: ClientFigures, *, language: str) -> dict[str, Spec]:
     return {
-        "revenue": _with_data(_client_revenue_template(language), monthly=figures.monthly),
-        "share": _with_data(_client_share_template(language), share_trend=figures.share_trend),
+        "revenue": with_data(_client_revenue_template(language), monthly=figures.monthly),
+        "share": with_data(_client_share_template(language), share_trend=figures.share_trend),
     }
 
 
@@ -310,7 +310,7 @@ def _aging_template(language: str) -> Spec:
                 ],
             )
         )
-        return _finish(bars, SMALL_HEIGHT)
+        return finish(bars, SMALL_HEIGHT)
 
 
 @cache
@@ -337,7 +337,7 @@ def _dso_template(language: str) -> Spec:
                 ],
             )
         )
-        return _finish(line, SMALL_HEIGHT)
+        return finish(line, SMALL_HEIGHT)
 
 
 @cache
@@ -365,7 +365,7 @@ def _days_late_template(language: str) -> Spec:
                 ],
             )
         )
-        return _finish(points, SMALL_HEIGHT)
+        return finish(points, SMALL_HEIGHT)
 
 
 def receivables_charts(
@@ -385,8 +385,8 @@ def receivables_charts(
             for bucket in BUCKETS
         ]
     return {
-        "aging": _with_data(_aging_template(language), aging=aging),
-        "dso": _with_data(
+        "aging": with_data(_aging_template(language), aging=aging),
+        "dso": with_data(
             _dso_template(language), trend=[r for r in trend if r["dso"] is not None]
         ),
     }
@@ -394,4 +394,4 @@ def receivables_charts(
 
 def days_late_chart(history: tuple[dict[str, Any], ...], *, language: str) -> Spec:
     """The client card's history: each paid document, when it was paid and how late."""
-    return _with_data(_days_late_template(language), history=history)
+    return with_data(_days_late_template(language), history=history)

@@ -99,6 +99,14 @@ class ClientFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("All")), *ClientStatus.choices]
     )
     manager = forms.ChoiceField(label=_("Manager"), required=False)
+    xyz = forms.ChoiceField(
+        label=_("XYZ class"),
+        required=False,
+        choices=[("", _("All")), ("X", "X"), ("Y", "Y"), ("Z", "Z")],
+    )
+    key = forms.BooleanField(label=_("Key"), required=False)
+    prospective = forms.BooleanField(label=_("Prospective"), required=False)
+    risk = forms.BooleanField(label=_("At risk"), required=False)
     sort = forms.CharField(required=False)
 
     def __init__(self, data: Any, *, managers: Sequence[tuple[int, str]], **kwargs: Any) -> None:
@@ -120,6 +128,10 @@ class ClientFilterForm(forms.Form):
             status=values["status"],
             manager=values["manager"],
             sort=sort,
+            xyz=values["xyz"],
+            key=bool(values["key"]),
+            prospective=bool(values["prospective"]),
+            at_risk=bool(values["risk"]),
         )
 
 

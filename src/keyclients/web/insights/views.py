@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from keyclients.core.analytics.receivables import PAYMENTS_IGNORED
 from keyclients.web.accounts.access import CompanyRequest, client_ip, company_view
 from keyclients.web.accounts.models import Role
-from keyclients.web.insights import access, charts, exports, selectors, services
+from keyclients.web.insights import access, charts, exports, kaism_views, selectors, services
 from keyclients.web.insights import receivables as receivables_selectors
 from keyclients.web.insights.forms import (
     AsOfForm,
@@ -76,6 +76,7 @@ def overview(request: CompanyRequest) -> HttpResponse:
         "figures": data.figures,
         "charts": charts.overview_charts(data, language=_language()),
         "chart_options": charts.embed_options(_language()),
+        **kaism_views.overview_context(request, sales),
     }
     return render(request, "insights/overview.html", context)
 
@@ -88,11 +89,13 @@ def _client_rows(request: CompanyRequest) -> dict[str, Any]:
     managers = selectors.manager_choices(company=company, assignable=False)
     filter_form = ClientFilterForm(request.GET, managers=managers)
     filters = filter_form.filters()
+    kaism = kaism_views.list_context(request, sales)
     rows = selectors.client_list(
         sales=sales,
         period=period,
         settings=selectors.concentration_settings(company=company),
         filters=filters,
+        annotations=kaism.pop("annotations"),
     )
     return {
         "sales": sales,
@@ -101,6 +104,7 @@ def _client_rows(request: CompanyRequest) -> dict[str, Any]:
         "filter_form": filter_form,
         "filters": filters,
         "rows": rows,
+        **kaism,
     }
 
 
@@ -110,6 +114,7 @@ SORTABLE_COLUMNS = [
     ("name", _lazy("Client"), False, False),
     ("revenue", _lazy("Revenue"), True, True),
     ("share", _lazy("Share"), True, True),
+    ("growth", _lazy("Growth"), True, True),
     ("first_sale", _lazy("First sale"), False, False),
     ("last_sale", _lazy("Last sale"), True, False),
 ]
@@ -144,7 +149,11 @@ def client_list(request: CompanyRequest) -> HttpResponse:
     statuses = dict(ClientStatus.choices)
     context["page"] = page
     context["clients"] = [
-        {**row, "status_label": statuses.get(row["status"], row["status"])}
+        {
+            **row,
+            **kaism_views.list_row_words(row),
+            "status_label": statuses.get(row["status"], row["status"]),
+        }
         for row in rows[numbers.start : numbers.stop].to_dicts()
     ]
     context["sort_columns"] = _sort_columns(context["filters"].sort)
@@ -230,6 +239,7 @@ def client_detail(request: CompanyRequest, pk: int) -> HttpResponse:
         else selectors.client_manager_name(client=client),
         "charts": client_charts,
         "chart_options": charts.embed_options(_language()),
+        **kaism_views.card_context(request, client_access, sales),
     }
     return render(request, "insights/client_detail.html", context, status=400 if posted else 200)
 
