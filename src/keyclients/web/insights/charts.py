@@ -386,9 +386,7 @@ def receivables_charts(
         ]
     return {
         "aging": with_data(_aging_template(language), aging=aging),
-        "dso": with_data(
-            _dso_template(language), trend=[r for r in trend if r["dso"] is not None]
-        ),
+        "dso": with_data(_dso_template(language), trend=[r for r in trend if r["dso"] is not None]),
     }
 
 
