@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "keyclients.web.accounts",
     "keyclients.web.ledger",
     "keyclients.web.insights",
+    "keyclients.web.clients",
 ]
 
 MIDDLEWARE = [

@@ -85,6 +85,11 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVED = "member_removed", _("Member removed")
     SALES_IMPORTED = "sales_imported", _("Sales imported")
     SALES_IMPORT_UNDONE = "sales_import_undone", _("Sales import undone")
+    PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Personal data viewed")
+    PERSONAL_DATA_CHANGED = "personal_data_changed", _("Personal data changed")
+    PERSONAL_DATA_ERASED = "personal_data_erased", _("Personal data erased")
+    CLIENT_CREATED = "client_created", _("Client created")
+    CLIENT_HANDED_OFF = "client_handed_off", _("Client handed off to a farmer")
 
 
 class AuditEvent(models.Model):

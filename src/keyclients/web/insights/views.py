@@ -19,6 +19,7 @@ from keyclients.web.accounts.access import CompanyRequest, company_view
 from keyclients.web.insights import access, charts, exports, selectors, services
 from keyclients.web.insights.forms import ClientFilterForm, ClientForm, PeriodForm
 from keyclients.web.insights.periods import Period, ltm_period
+from keyclients.web.ledger import access as ledger_access
 from keyclients.web.ledger import selectors as ledger_selectors
 from keyclients.web.ledger.models import Client, ClientStatus
 
@@ -75,6 +76,7 @@ def _client_rows(request: CompanyRequest) -> dict[str, Any]:
         settings=selectors.concentration_settings(company=company),
         filters=filters,
     )
+    rows = ledger_access.visible_client_rows(request.membership, rows)  # no other's clients
     return {
         "sales": sales,
         "form": period_form,
