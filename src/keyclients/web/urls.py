@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("keyclients.web.accounts.urls")),
     path("", include("keyclients.web.insights.urls")),
     path("", include("keyclients.web.ledger.urls")),
+    path("", include("keyclients.web.clients.urls")),
 ]
