@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django.urls import URLPattern
 
@@ -221,7 +221,7 @@ COMPANY_PAGES = {
 
 class DossierPermissionMatrixTests(DossierTestCase):
     # role name -> (the user, Bob's role or None)
-    ROLES = {
+    ROLES: ClassVar[dict[str, tuple[str, Role | None]]] = {
         "owner": ("alice", None),
         "finance": ("bob", Role.FINANCE),
         "manager": ("bob", Role.MANAGER),

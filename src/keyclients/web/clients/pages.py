@@ -28,7 +28,7 @@ TEAM_ROLES = (Role.OWNER, Role.FINANCE)
 @company_view()
 def my_clients(request: CompanyRequest) -> HttpResponse:
     """The clients assigned to the member: signals, next steps, birthdays (audited)."""
-    home = team.my_home(membership=request.membership)
+    home = team.my_home(membership=request.membership, user=request.user)
     if home.birthdays:
         services.personal_viewed(
             contacts=list(

@@ -344,12 +344,13 @@ def client_margin(*, client: Client, period: Period | None) -> ClientMargin:
         date__gte=period.date_from,
         date__lte=period.date_to,
     ).aggregate(
-        revenue=Sum("amount"),
-        cost=Sum("cost"),
+        total_revenue=Sum("amount"),
+        total_cost=Sum("cost"),
         without_cost=Count("pk", filter=Q(cost__isnull=True)),
     )
-    revenue = float(sums["revenue"] or 0)
-    cost = None if sums["without_cost"] or sums["cost"] is None else float(sums["cost"])
+    revenue = float(sums["total_revenue"] or 0)
+    missing = sums["without_cost"] or sums["total_cost"] is None
+    cost = None if missing else float(sums["total_cost"])
     return ClientMargin(period=period, revenue=revenue, cost=cost)
 
 

@@ -119,10 +119,15 @@ def _day_sales(company: Company, client_ids: list[int]) -> pl.DataFrame:
 
 
 def client_signal_map(
-    *, company: Company, clients: list[tuple[int, str]], figures: CompanyFigures
+    *,
+    company: Company,
+    clients: list[tuple[int, str]],
+    figures: CompanyFigures,
+    touches: pl.DataFrame | None = None,
 ) -> dict[int, list[Signal]]:
     """The core's early warnings of these clients: the sales ones at the data's date, the
-    dossier ones (no touch, no decision maker, single-threaded) today."""
+    dossier ones (no touch, no decision maker, single-threaded) today. `touches` is
+    `last_interactions` when the caller has it already."""
     if not clients:
         return {}
     ids = [pk for pk, _ in clients]
@@ -130,12 +135,12 @@ def client_signal_map(
     sales = _day_sales(company, ids)
     on_sales = client_signals(as_of=figures.as_of, sales=sales)
     today = timezone.localdate()
+    if touches is None:
+        touches = last_interactions(company=company, as_of=today)
     in_dossier = client_signals(
         as_of=today,
         sales=sales.clear(),
-        last_interactions=last_interactions(company=company, as_of=today).filter(
-            pl.col("client_key").is_in(list(keys))
-        ),
+        last_interactions=touches.filter(pl.col("client_key").is_in(list(keys))),
         quadrants=providers.client_quadrants(company=company),
         contacts=contacts_frame(company=company, client_ids=ids),
         contact_days=providers.contact_days(company=company),
@@ -192,10 +197,10 @@ class MyHome:
     birthdays: list[Birthday] = field(default_factory=list)
 
 
-def my_home(*, membership: Membership) -> MyHome:
-    """The clients assigned to the member, with their signals, open next steps and (for the
-    roles that may see personal data) the coming birthdays of their contacts."""
-    company, user = membership.company, membership.user
+def my_home(*, membership: Membership, user: User) -> MyHome:
+    """The clients assigned to the member (`user`), with their signals, open next steps and
+    (for the roles that may see personal data) the coming birthdays of their contacts."""
+    company = membership.company
     today = timezone.localdate()
     mine = list(
         Client.objects.filter(company=company, manager=user)
@@ -214,14 +219,15 @@ def my_home(*, membership: Membership) -> MyHome:
             .select("client_id", "revenue", "abc")
             .iter_rows()
         }
-    last = dict(last_interactions(company=company, as_of=today).iter_rows())
+    touches = last_interactions(company=company, as_of=today)
+    last = dict(touches.iter_rows())
     hunted = set(
         ClientProfile.objects.filter(
             company=company, hunter=user, client_id__in=[pk for pk, _ in clients]
         ).values_list("client_id", flat=True)
     )
     new = _new_clients(figures, clients, months=hunter_months(company=company))
-    signals = client_signal_map(company=company, clients=clients, figures=figures)
+    signals = client_signal_map(company=company, clients=clients, figures=figures, touches=touches)
     rows = [
         MyClient(
             pk=pk,
