@@ -326,7 +326,7 @@ class _Objective(forms.Form):
     def __init__(self, *args: Any, company_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"] = PersonChoiceField(
-            label=_("Owner"), queryset=member_users(company_id), required=False
+            label=_("Responsible"), queryset=member_users(company_id), required=False
         )
         self.order_fields(OBJECTIVE_FIELDS)
 

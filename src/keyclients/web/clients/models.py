@@ -449,7 +449,7 @@ class Objective(models.Model):
         AccountPlan, on_delete=models.CASCADE, db_index=False, related_name="+"
     )
     title = models.CharField(_("objective"), max_length=300)
-    owner = _user(_("owner"))
+    owner = _user(_("responsible"))
     due_date = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ObjectiveStatus.choices, default=ObjectiveStatus.PLANNED

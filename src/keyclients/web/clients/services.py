@@ -740,6 +740,21 @@ def client_create_by(
     return client
 
 
+def client_assign(*, client: Client, by: User, manager: User | None) -> Client:
+    """Assign the client's manager, with the change in its history."""
+    if manager is not None and not _is_member(client.company_id, manager):
+        raise ValidationError({"manager": PERSON_NOT_MEMBER})
+    _changed(
+        client,
+        {"manager": manager},
+        client=client,
+        by=by,
+        object_type=history.OBJECT_CLIENT,
+        label="",
+    )
+    return client
+
+
 @transaction.atomic
 def client_handoff(*, client: Client, by: User, farmer: User, ip: str | None = None) -> Client:
     """Hand a hunter's client over to a farmer: the farmer becomes its manager; the hunter who
@@ -747,14 +762,7 @@ def client_handoff(*, client: Client, by: User, farmer: User, ip: str | None = N
     if _manager_kind(client.company_id, farmer) not in (ManagerKind.FARMER, ManagerKind.BOTH):
         raise ValidationError({"farmer": FARMER_NOT_FARMER})
     previous = client.manager.get_username() if client.manager is not None else ""
-    _changed(
-        client,
-        {"manager": farmer},
-        client=client,
-        by=by,
-        object_type=history.OBJECT_CLIENT,
-        label="",
-    )
+    client_assign(client=client, by=by, manager=farmer)
     audit_record(
         company=client.company,
         user=by,

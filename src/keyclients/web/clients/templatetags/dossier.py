@@ -45,6 +45,13 @@ AUDIT_DETAIL_LABELS = {
     "where": _("where"),
 }
 AUDIT_DETAIL_HIDDEN = {"client", "contacts", "hunter"}
+FIELD_LABELS = {
+    "birthday": _("birthday"),
+    "family": _("family"),
+    "interests": _("interests"),
+    "notes": _("personal notes"),
+}
+PLACES = {"contact": _("contact card"), "edit": _("edit form"), "my": _("My clients")}
 
 
 @register.filter
@@ -78,6 +85,10 @@ def audit_details(details: object) -> str:
     for key, value in details.items():
         if key in AUDIT_DETAIL_HIDDEN or value in (None, "", []):
             continue
+        if key == "fields" and isinstance(value, list):
+            value = [FIELD_LABELS.get(str(item), item) for item in value]
+        if key == "where":
+            value = PLACES.get(str(value), value)
         shown = ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
         parts.append(f"{AUDIT_DETAIL_LABELS.get(key, key)}: {shown}")
     return "; ".join(parts)
