@@ -23,6 +23,7 @@ from keyclients.core.analytics.key_accounts import DEFAULT_HUNTER_MONTHS, add_mo
 from keyclients.web.accounts.models import Company, User
 from keyclients.web.clients import services
 from keyclients.web.clients.models import Contact, PrivilegeTier, TierRule
+from keyclients.web.clients.selectors import MARGIN_SETTING
 from keyclients.web.clients.team import company_figures
 from keyclients.web.ledger.models import Client
 
@@ -30,6 +31,7 @@ TOP_CLIENTS = 10
 HUNTED_NEW = 4  # clients of the hunter still new ...
 HUNTED_DUE = 3  # ... and past their first months: due for hand-off
 SEED = 42
+DEMO_MARGIN = 0.22  # the demo company's gross margin setting (a logistics business)
 
 # Who the demo dossier's people are: position, buying role, influence, superior (by index).
 PEOPLE = (
@@ -112,6 +114,10 @@ def dossier_demo(*, company: Company, owner: User, farmers: Sequence[User], hunt
     ranked = figures.table.filter(pl.col("rank").is_not_null()).sort("rank")
     top = ranked.head(TOP_CLIENTS)
     with transaction.atomic():
+        if MARGIN_SETTING not in company.settings:
+            # The demo's sales file has no cost column: the margin after privileges uses this.
+            company.settings = {**company.settings, MARGIN_SETTING: DEMO_MARGIN}
+            company.save(update_fields=["settings"])
         tiers = _tiers(company, ranked)
         clients = {c.pk: c for c in Client.objects.filter(pk__in=top["client_id"].to_list())}
         for index, client_id in enumerate(top["client_id"].to_list()):
@@ -285,7 +291,9 @@ def _interactions(
     for number, ago in enumerate(days):
         kind = rng.choice(kinds)
         latest = number >= len(days) - 2
-        step_day = today + timedelta(days=rng.randrange(-5, 14)) if latest else None
+        # The next steps are about now; the very last one of every other client is overdue.
+        late = number == len(days) - 1 and rng.random() < 0.5
+        step_day = today + timedelta(days=-3 if late else rng.randrange(1, 14)) if latest else None
         services.interaction_create(
             client=client,
             by=farmer,

@@ -278,6 +278,9 @@ PERSONAL_FIELDS = ("birthday", "family", "interests", "notes")
 # --- Interactions ---------------------------------------------------------------------------
 
 
+SUMMARY_LABEL = 60  # an interaction is named by the start of its summary
+
+
 class InteractionKind(models.TextChoices):
     MEETING = "meeting", _("Meeting")
     CALL = "call", _("Call")
@@ -333,7 +336,8 @@ class Interaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.kind}"
+        summary = " ".join(self.summary.split())
+        return summary if len(summary) <= SUMMARY_LABEL else summary[: SUMMARY_LABEL - 1] + "…"
 
 
 class InteractionContact(models.Model):
@@ -433,7 +437,7 @@ class AccountPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.period_start}–{self.period_end}"
+        return f"{self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
 
 
 class ObjectiveStatus(models.TextChoices):

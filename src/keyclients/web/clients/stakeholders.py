@@ -74,6 +74,14 @@ def _short(text: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
 
+def _short_name(name: str) -> str:
+    """A long full name as the surname and initials: `Лебедева О. В.`."""
+    words = name.split()
+    if len(name) <= LABEL_CHARS or len(words) < 2:
+        return _short(name)
+    return _short(" ".join([words[0], *(f"{word[0]}." for word in words[1:3])]))
+
+
 def stakeholder_map(people: Sequence[Person]) -> StakeholderMap:
     """Lay out the reports-to forest of `people`.
 
@@ -125,7 +133,7 @@ def stakeholder_map(people: Sequence[Person]) -> StakeholderMap:
         nodes.append(
             Node(
                 pk=person.pk,
-                name=_short(person.name),
+                name=_short_name(person.name),
                 position=_short(person.position),
                 attitude=person.attitude,
                 influence=person.influence,

@@ -228,21 +228,24 @@ def my_home(*, membership: Membership, user: User) -> MyHome:
     )
     new = _new_clients(figures, clients, months=hunter_months(company=company))
     signals = client_signal_map(company=company, clients=clients, figures=figures, touches=touches)
-    rows = [
-        MyClient(
-            pk=pk,
-            name=name,
-            status=status,
-            revenue=revenue.get(pk, (0.0, None))[0],
-            abc=revenue.get(pk, (0.0, None))[1],
-            last_interaction=last.get(key),
-            signals=signals.get(pk, []),
-            hunted=pk in hunted,
-            is_new=new[pk]["is_new"],
-            handoff_due=pk in hunted and new[pk]["handoff_due"],
-        )
-        for pk, key, name, status in mine
-    ]
+    rows = sorted(
+        (
+            MyClient(
+                pk=pk,
+                name=name,
+                status=status,
+                revenue=revenue.get(pk, (0.0, None))[0],
+                abc=revenue.get(pk, (0.0, None))[1],
+                last_interaction=last.get(key),
+                signals=signals.get(pk, []),
+                hunted=pk in hunted,
+                is_new=new[pk]["is_new"],
+                handoff_due=pk in hunted and new[pk]["handoff_due"],
+            )
+            for pk, key, name, status in mine
+        ),
+        key=lambda row: (-row.revenue, row.name, row.pk),  # the largest clients first
+    )
     steps = [
         NextStep(
             interaction,
