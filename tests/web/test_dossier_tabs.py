@@ -56,6 +56,29 @@ class EditingTests(DossierTestCase):
         status = next(row for row in history.context["changes"] if row.field == field)
         assert (status.who, status.old, status.new) == ("bob", *labels)
 
+    def test_the_cards_client_details_form_records_its_changes_too(self) -> None:
+        self.login(self.alice)
+        client = self.own.client
+
+        self.client.post(
+            f"/clients/{client.pk}/",
+            {
+                "name": "Своя Ромашка",
+                "inn": "",
+                "industry": "",
+                "size": "",
+                "regions": "Казань",
+                "status": "active",
+                "manager": str(self.dave.pk),
+            },
+        )
+
+        changes = FieldChange.objects.filter(client=client, object_type="client")
+        assert {(c.field, c.old_value, c.new_value) for c in changes} >= {
+            ("regions", "", "Казань"),
+            ("manager", "bob", "dave"),
+        }
+
     def test_saving_the_same_values_records_nothing(self) -> None:
         self.login(self.alice)
         url = f"/clients/{self.own.client.pk}/dossier/general/edit/"

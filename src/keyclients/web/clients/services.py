@@ -6,7 +6,8 @@ names of the fields, never their values, so erasing the data needs no scrubbing 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
@@ -132,6 +133,25 @@ def profile_for(client: Client) -> ClientProfile:
 
 
 # --- General and financial ------------------------------------------------------------------
+
+CARD_FIELDS = ("name", "inn", "industry", "size", "regions", "status", "manager")
+
+
+@contextmanager
+def client_changes_recorded(*, client: Client, by: User) -> Iterator[None]:
+    """Record in the dossier's history what a save of the client's own fields (the card's
+    "Client details" form) changed; nothing when the save raises."""
+    before = history.snapshot(client, CARD_FIELDS)
+    yield
+    history.changes_record(
+        client=client,
+        user=by,
+        object_type=history.OBJECT_CLIENT,
+        obj=client,
+        label="",
+        before=before,
+        after=history.snapshot(client, CARD_FIELDS),
+    )
 
 
 @dataclass(frozen=True)

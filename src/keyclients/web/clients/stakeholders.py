@@ -14,11 +14,11 @@ from dataclasses import dataclass
 COLUMN_WIDTH = 190
 ROW_HEIGHT = 120
 MARGIN_X = 20
-MARGIN_TOP = 40
+MARGIN_TOP = 48
 MARGIN_BOTTOM = 60
 RADIUS_BASE = 10
 RADIUS_PER_INFLUENCE = 4  # influence 1–5: radius 14–30
-LABEL_CHARS = 24
+LABEL_CHARS = 22
 
 ATTITUDE_COLOURS = {
     "champion": "#067647",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from keyclients.web.accounts.access import CompanyRequest, company_view
+from keyclients.web.clients import services as dossier_services
 from keyclients.web.insights import access, charts, exports, selectors, services
 from keyclients.web.insights.forms import ClientFilterForm, ClientForm, PeriodForm
 from keyclients.web.insights.periods import Period, ltm_period
@@ -152,16 +153,17 @@ def _save_client(request: CompanyRequest, form: ClientForm, client: Client) -> b
         return False
     data = form.cleaned_data
     try:
-        services.client_update(
-            client=client,
-            name=data["name"],
-            inn=data["inn"],
-            industry=data["industry"],
-            size=data["size"],
-            regions=data["regions"],
-            status=data["status"],
-            manager_id=data["manager"],
-        )
+        with dossier_services.client_changes_recorded(client=client, by=request.user):
+            services.client_update(
+                client=client,
+                name=data["name"],
+                inn=data["inn"],
+                industry=data["industry"],
+                size=data["size"],
+                regions=data["regions"],
+                status=data["status"],
+                manager_id=data["manager"],
+            )
     except ValidationError as error:
         form.add_error(None, error)
         return False
