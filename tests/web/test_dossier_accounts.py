@@ -96,6 +96,25 @@ class TierTests(DossierTestCase):
         row = next(r for r in response.context["rows"] if r.tier.pk == self.gold.pk)
         assert row.members == 1
 
+    def test_members_of_a_dearer_tier_are_not_suggested_for_a_cheaper_one(self) -> None:
+        silver = PrivilegeTier.objects.create(
+            company=self.company_a,
+            name="Базовый",
+            rule="revenue",
+            rule_revenue_min=Decimal("100000"),
+            discount_percent=2,
+        )
+        big = Client.objects.get(company=self.company_a, name="Большой")
+        middle = Client.objects.get(company=self.company_a, name="Средний")
+        services.client_tier_set(client=big, by=self.alice, tier=self.gold)
+        services.client_tier_set(client=middle, by=self.alice, tier=silver)
+
+        with today():
+            response = self.client.get("/privileges/")
+
+        assert self._suggested(response, silver) == ["Малый"]
+        assert self._suggested(response, self.gold) == ["Средний"]  # an upgrade
+
     def test_a_rule_needs_its_parameter(self) -> None:
         response = self.client.post(
             "/privileges/new/",

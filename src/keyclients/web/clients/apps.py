@@ -12,6 +12,9 @@ DOSSIER_AUDIT_ACTIONS = (
     _("Client created"),
     _("Client handed off to a farmer"),
 )
+# The short names of the dossier's pages in the top bar (templates/base.html), which the
+# project catalogue does not translate yet.
+NAV = (_("My clients"), _("Team"), _("Audit"))
 
 
 class ClientsConfig(AppConfig):

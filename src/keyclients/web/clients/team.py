@@ -499,12 +499,18 @@ def tier_overview(*, company: Company) -> tuple[list[TierRow], Period | None]:
         key: (pk, name)
         for pk, key, name in Client.objects.filter(company=company).values_list("pk", "key", "name")
     }
+    discounts = {tier.pk: tier.discount_percent for tier in tiers}
     rows = []
     for tier in tiers:
         found = []
         for row in suggestions.filter(pl.col("tier") == str(tier.pk)).iter_rows(named=True):
             pk, name = clients.get(row["client_key"], (None, ""))
-            if pk is None or current.get(pk) == tier.pk:
+            if pk is None:
+                continue
+            # A member of this tier, or of one worth as much, is not suggested again; a
+            # member of a cheaper tier is (an upgrade).
+            held = discounts.get(current.get(pk))  # type: ignore[arg-type]
+            if held is not None and held >= tier.discount_percent:
                 continue
             found.append(SuggestedClient(pk, name, row["revenue"], row["quadrant"]))
         rows.append(
