@@ -94,11 +94,6 @@ def get_dossier_privileges(request: CompanyRequest, pk: int) -> Dossier:
     return dossier
 
 
-def require_privileges(request: CompanyRequest) -> None:
-    if request.membership.role not in PRIVILEGE_ROLES:
-        raise PermissionDenied
-
-
 # Parts of a dossier: found only within their client (another client's part is a 404).
 
 

@@ -18,7 +18,6 @@ from collections.abc import Collection
 import polars as pl
 
 from keyclients.core.analytics.signals import QUADRANT_COLUMNS
-from keyclients.core.ingest.schema import PAYMENTS_SCHEMA
 from keyclients.web.accounts.models import Company
 
 QUADRANTS_SCHEMA: dict[str, pl.DataType] = {name: pl.String() for name in QUADRANT_COLUMNS}
@@ -40,11 +39,8 @@ def contact_days(*, company: Company) -> dict[str, int] | None:
 def client_payments(
     *, company: Company, client_keys: Collection[str] | None = None
 ) -> pl.DataFrame | None:
-    """The payments of the given clients (all when None) as PAYMENTS_SCHEMA; None while the
-    ledger has no payments. Wire to the payments selector of the ledger."""
+    """The payments of the given clients (all when None) as the core's PAYMENTS_SCHEMA
+    (`core.ingest.schema`); None while the ledger has no payments. Wire to the payments
+    selector of the ledger."""
     del company, client_keys
     return None
-
-
-def empty_payments() -> pl.DataFrame:
-    return pl.DataFrame(schema=PAYMENTS_SCHEMA)

@@ -21,7 +21,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from keyclients.core.analytics import key_accounts
-from keyclients.core.analytics.receivables import BUCKETS, ReceivablesTotals, settle
+from keyclients.core.analytics.receivables import BUCKETS, settle
 from keyclients.core.analytics.signals import (
     CONTACT_COLUMNS,
     INTERACTION_COLUMNS,
@@ -250,7 +250,6 @@ class ReceivablesView:
     documents: int
     invoiced: float
     settled: bool  # payments (or paid dates) were there to settle with
-    totals: ReceivablesTotals | None
     client_row: dict[str, Any] | None  # the core's CLIENTS_SCHEMA row
     buckets: tuple[str, ...] = BUCKETS
 
@@ -314,7 +313,6 @@ def client_receivables(*, client: Client, as_of: date | None = None) -> Receivab
         documents=client_row["documents"] if client_row else 0,
         invoiced=client_row["invoiced"] if client_row else 0.0,
         settled=payments is not None or has_paid_dates,
-        totals=settlement.totals,
         client_row=client_row,
     )
 

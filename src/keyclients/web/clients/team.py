@@ -39,7 +39,6 @@ NEXT_STEPS_LIMIT = 50
 SUGGESTIONS_PER_TIER = 20
 HUNTER_MONTHS_SETTING = "hunter_months"
 FARMING_KINDS = (ManagerKind.FARMER, ManagerKind.BOTH)
-HUNTING_KINDS = (ManagerKind.HUNTER, ManagerKind.BOTH)
 
 
 def hunter_months(*, company: Company) -> int:
