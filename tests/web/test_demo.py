@@ -1,4 +1,4 @@
-"""`keyclients demo`'s setup: two companies, five users, the sales loaded through the import
+"""`keyclients demo`'s setup: two companies, six users, the sales loaded through the import
 service, client details from the generator; a second run reuses everything."""
 
 from __future__ import annotations
@@ -11,6 +11,17 @@ from django.db.models import Sum
 from keyclients.core.demo import generate_company
 from keyclients.web import demo
 from keyclients.web.accounts.models import Company, Membership, Role, User
+from keyclients.web.clients.models import (
+    AccountPlan,
+    ClientProfile,
+    Contact,
+    ContactPersonal,
+    Interaction,
+    Need,
+    Objective,
+    PrivilegeTier,
+)
+from keyclients.web.clients.team import team_overview
 from keyclients.web.insights.models import ClientFlag, ScoreEntry
 from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
 
@@ -31,6 +42,8 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
         Sale.objects.count(),
         ImportBatch.objects.count(),
         ScoreEntry.objects.count(),
+        Contact.objects.count(),
+        Interaction.objects.count(),
     )
     second = demo.demo_setup(files_dir=tmp_path / "files")
     assert [c.created for c in second.companies] == [False, False]
@@ -42,6 +55,8 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
         Sale.objects.count(),
         ImportBatch.objects.count(),
         ScoreEntry.objects.count(),
+        Contact.objects.count(),
+        Interaction.objects.count(),
     )
 
     main = Company.objects.get(name=demo.DEMO_COMPANY)
@@ -52,6 +67,7 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
         "finance": Role.FINANCE,
         "farmer1": Role.MANAGER,
         "farmer2": Role.MANAGER,
+        "hunter1": Role.MANAGER,
         "viewer": Role.VIEWER,
     }
     assert set(
@@ -204,3 +220,27 @@ def test_the_demo_is_scored_so_kaism_key_clients_and_warnings_have_something_to_
     # Early warnings with their evidence.
     assert data.signals.height > 0
     assert set(data.signals["signal"].to_list()) >= {"revenue_drop", "silence"}
+
+    # Full dossiers of the ten largest clients, all farmed by the demo farmers.
+    dossiers = set(Contact.objects.filter(company=main).values_list("client_id", flat=True))
+    assert len(dossiers) == 10
+    dossier_managers = Client.objects.filter(pk__in=dossiers).values_list(
+        "manager__username", flat=True
+    )
+    assert set(dossier_managers) == {"farmer1", "farmer2"}
+    assert Interaction.objects.filter(company=main).count() >= 80
+    assert Need.objects.filter(company=main).count() >= 20
+    assert AccountPlan.objects.filter(company=main).count() == 10
+    assert Objective.objects.filter(company=main).count() == 30
+    assert ContactPersonal.objects.filter(company=main).count() > 0
+    assert PrivilegeTier.objects.filter(company=main).count() == 3
+    assert ClientProfile.objects.filter(company=main, tier__isnull=False).count() == 6
+    other = Company.objects.get(name=demo.SECOND_COMPANY)
+    assert not Contact.objects.filter(company=other).exists()
+    # A hunter with new clients, some of them due for hand-off to a farmer.
+    hunted = ClientProfile.objects.filter(company=main, hunter__username="hunter1")
+    assert hunted.count() == 7
+    assert set(hunted.values_list("client__manager__username", flat=True)) == {"hunter1"}
+    overview = team_overview(company=main)
+    assert len(overview.handoffs) == 3
+    assert {name for _pk, name in overview.farmers} == {"farmer1", "farmer2"}

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "keyclients.web.ledger",
     "keyclients.web.insights",
     "keyclients.web.forecast",
+    "keyclients.web.clients",
 ]
 
 MIDDLEWARE = [

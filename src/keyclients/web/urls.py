@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("keyclients.web.insights.urls")),
     path("", include("keyclients.web.ledger.urls")),
     path("", include("keyclients.web.forecast.urls")),
+    path("", include("keyclients.web.clients.urls")),
 ]

@@ -100,6 +100,11 @@ class AuditAction(models.TextChoices):
     KAISM_CRITERIA_CHANGED = "kaism_criteria_changed", _("KAISM criteria changed")
     CLIENT_SCORED = "client_scored", _("Client scored")
     CLIENT_FLAGGED = "client_flagged", _("Client marked key or prospective")
+    PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Personal data viewed")
+    PERSONAL_DATA_CHANGED = "personal_data_changed", _("Personal data changed")
+    PERSONAL_DATA_ERASED = "personal_data_erased", _("Personal data erased")
+    CLIENT_CREATED = "client_created", _("Client created")
+    CLIENT_HANDED_OFF = "client_handed_off", _("Client handed off to a farmer")
 
 
 class AuditEvent(models.Model):

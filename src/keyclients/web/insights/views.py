@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from keyclients.core.analytics.receivables import PAYMENTS_IGNORED
 from keyclients.web.accounts.access import CompanyRequest, client_ip, company_view
 from keyclients.web.accounts.models import Role
+from keyclients.web.clients import services as dossier_services
 from keyclients.web.insights import access, charts, exports, kaism_views, selectors, services
 from keyclients.web.insights import receivables as receivables_selectors
 from keyclients.web.insights.forms import (
@@ -97,6 +98,7 @@ def _client_rows(request: CompanyRequest) -> dict[str, Any]:
         filters=filters,
         annotations=kaism.pop("annotations"),
     )
+    rows = ledger_access.visible_client_rows(request.membership, rows)  # no other's clients
     return {
         "sales": sales,
         "form": period_form,
@@ -180,16 +182,17 @@ def _save_client(request: CompanyRequest, form: ClientForm, client: Client) -> b
         return False
     data = form.cleaned_data
     try:
-        services.client_update(
-            client=client,
-            name=data["name"],
-            inn=data["inn"],
-            industry=data["industry"],
-            size=data["size"],
-            regions=data["regions"],
-            status=data["status"],
-            manager_id=data["manager"],
-        )
+        with dossier_services.client_changes_recorded(client=client, by=request.user):
+            services.client_update(
+                client=client,
+                name=data["name"],
+                inn=data["inn"],
+                industry=data["industry"],
+                size=data["size"],
+                regions=data["regions"],
+                status=data["status"],
+                manager_id=data["manager"],
+            )
     except ValidationError as error:
         form.add_error(None, error)
         return False
