@@ -85,6 +85,12 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVED = "member_removed", _("Member removed")
     SALES_IMPORTED = "sales_imported", _("Sales imported")
     SALES_IMPORT_UNDONE = "sales_import_undone", _("Sales import undone")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGIN_LOCKED = "login_locked", _("Login locked after failed attempts")
+    LOGIN_REFUSED = "login_refused", _("Login refused while locked")
+    LOGOUT = "logout", _("Logged out")
+    CLIENTS_EXPORTED = "clients_exported", _("Clients exported")
+    DATABASE_RESTORED = "database_restored", _("Database restored from a backup")
 
 
 class AuditEvent(models.Model):

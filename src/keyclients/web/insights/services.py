@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from keyclients.core.ingest.identity import clean_inn, inn_is_valid
-from keyclients.web.accounts.models import Membership
+from keyclients.web.accounts.models import AuditAction, Company, Membership, User
+from keyclients.web.accounts.services import audit_record
 from keyclients.web.ledger.models import Client
 from keyclients.web.ledger.services import INVALID_INN, client_key
 
@@ -62,3 +63,29 @@ def client_update(
         raise
     client.save()
     return client
+
+
+def client_list_export_record(
+    *,
+    company: Company,
+    user: User,
+    ip: str | None,
+    rows: int,
+    date_from: str,
+    date_to: str,
+    query: str,
+) -> None:
+    """An export of the clients list leaves an audit event: who took which data, and when."""
+    audit_record(
+        company=company,
+        user=user,
+        action=AuditAction.CLIENTS_EXPORTED,
+        ip=ip,
+        details={
+            "format": "xlsx",
+            "rows": rows,
+            "from": date_from,
+            "to": date_to,
+            "query": query[:500],
+        },
+    )

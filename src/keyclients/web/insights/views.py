@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from keyclients.web.accounts.access import CompanyRequest, company_view
+from keyclients.web.accounts.access import CompanyRequest, client_ip, company_view
 from keyclients.web.insights import access, charts, exports, selectors, services
 from keyclients.web.insights.forms import ClientFilterForm, ClientForm, PeriodForm
 from keyclients.web.insights.periods import Period, ltm_period
@@ -137,6 +137,15 @@ def client_export(request: CompanyRequest) -> HttpResponse:
     period: Period = context["period"]
     content = exports.client_list_xlsx(
         context["rows"], period=period, currency=request.membership.company.currency
+    )
+    services.client_list_export_record(
+        company=request.membership.company,
+        user=request.user,
+        ip=client_ip(request),
+        rows=context["rows"].height,
+        date_from=period.date_from.isoformat(),
+        date_to=period.date_to.isoformat(),
+        query=request.GET.urlencode(),
     )
     response = HttpResponse(content, content_type=XLSX)
     name = f"clients-{period.date_from:%Y-%m}-{period.date_to:%Y-%m}.xlsx"

@@ -36,6 +36,7 @@ SALE_COLUMNS = (
     "due_date",
     "paid_date",
 )
+TEXT_COLUMNS = ("document", "product", "manager")
 
 
 def _max_length(model: type[Client] | type[Sale], field: str) -> int:
@@ -122,11 +123,40 @@ def insert_sql() -> str:
     return f"INSERT INTO {quote(Sale._meta.db_table)} ({columns}) VALUES ({values})"
 
 
+def copy_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in SALE_COLUMNS)
+    text = ", ".join(quote(c) for c in TEXT_COLUMNS)
+    # Unquoted empty cells are NULL (dates, cost); the text columns are never NULL.
+    return (
+        f"COPY {quote(Sale._meta.db_table)} ({columns}) FROM STDIN "
+        f"(FORMAT csv, FORCE_NOT_NULL ({text}))"
+    )
+
+
+def _copy_sales(rows: pl.DataFrame, on_chunk: Callable[[int], None] | None) -> int:
+    """PostgreSQL: COPY, one statement per chunk, the chunk written as CSV by Polars. About
+    20 times faster than executemany, which sends a statement per line (bench/volume.py)."""
+    sql = copy_sql()
+    written = 0
+    with connection.cursor() as cursor:
+        for chunk in rows.iter_slices(CHUNK_ROWS):
+            payload = chunk.write_csv(include_header=False, null_value="").encode("utf-8")
+            with cursor.cursor.copy(sql) as copy:
+                copy.write(payload)
+            written += chunk.height
+            if on_chunk is not None:
+                on_chunk(written)
+    return written
+
+
 def insert_sales(rows: pl.DataFrame, *, on_chunk: Callable[[int], None] | None = None) -> int:
     """Insert `sale_rows(...)` in chunks; `on_chunk(rows written so far)` after each one.
 
     Runs in the caller's transaction: the caller decides that all of it or none is kept.
     """
+    if connection.vendor == "postgresql":
+        return _copy_sales(rows, on_chunk)
     sql = insert_sql()
     written = 0
     sqlite = connection.vendor == "sqlite"
