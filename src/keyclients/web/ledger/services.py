@@ -147,11 +147,11 @@ def display_file_name(file_name: str) -> str:
 def _store(file: IO[bytes]) -> tuple[str, str, Path]:
     """Copy the upload into UPLOADS_DIR under a generated name; (name, sha256, path)."""
     directory = Path(settings.UPLOADS_DIR)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     stored_name = uuid.uuid4().hex
     path = directory / stored_name
     digest = hashlib.sha256()
     try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         with path.open("xb") as target:
             for chunk in iter(lambda: file.read(READ_CHUNK), b""):
                 digest.update(chunk)
