@@ -24,6 +24,10 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["KEYCLIENTS_DATA_DIR"] = data_dir
     # Background tasks run inline in tests; one test runs a real worker on the database backend.
     os.environ["TASKS_BACKEND"] = "immediate"
+    # Each test computes the pages it asks for (query counts are pinned): no warm-up after
+    # an import, and a cache of this process only.
+    os.environ["KEYCLIENTS_WARM_CACHE"] = "0"
+    os.environ["KEYCLIENTS_CACHE"] = "memory"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keyclients.web.settings")
     import django
 

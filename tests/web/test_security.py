@@ -77,7 +77,7 @@ class UploadLimitTests(CompanyTestCase):
             **{"wsgi.input": Exploding()},
         )
         assert response.status_code == 413
-        assert "256 MB" in response.content.decode()
+        assert "256" in response.content.decode()
         assert not ImportBatch.objects.exists()
 
     def test_a_body_over_a_lower_limit_is_refused_too(self) -> None:
@@ -332,3 +332,36 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path: Path) -> None:
     result = _manage("check", "--deploy", KEYCLIENTS_DATA_DIR=str(tmp_path), KEYCLIENTS_HTTPS="0")
     assert "security.W004" in result.stderr + result.stdout  # no HSTS
     assert "security.W008" in result.stderr + result.stdout  # no SSL redirect
+
+
+def test_the_security_catalogue_is_complete_and_compiled() -> None:
+    import gettext
+
+    import keyclients.web.security
+
+    from .test_i18n import _po_entries
+
+    locale = Path(keyclients.web.security.__file__).parent / "locale" / "ru" / "LC_MESSAGES"
+    po = (locale / "django.po").read_text(encoding="utf-8")
+    assert "#, fuzzy" not in po
+    entries = _po_entries(po)
+    assert not [key for key, value in entries.items() if not value]
+    with (locale / "django.mo").open("rb") as mo:
+        catalog = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+    assert not [key for key, value in entries.items() if catalog.get(key) != value]
+
+
+class RussianTests(CompanyTestCase):
+    def test_the_refusals_speak_russian(self) -> None:
+        from django.utils import translation
+
+        from keyclients.web.accounts.models import AuditEvent as Event
+        from keyclients.web.security.storage import DISK_FULL
+
+        with translation.override("ru"):
+            assert str(DISK_FULL).startswith("Сервер не может записать данные: диск заполнен")
+            assert Event(action=AuditAction.LOGIN_FAILED).action_label == "Неудачный вход"
+        response = self.client.generic(
+            "POST", "/imports/upload/", b"", CONTENT_LENGTH=str(GIGABYTES_2)
+        )
+        assert "не более 256 МБ" in response.content.decode()

@@ -152,3 +152,16 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env.envbool("SESSION_BROWSER_CLOSE", False)
 # Login throttling: 5 failures per username + IP lock the pair out for 15 minutes.
 AUTHENTICATION_BACKENDS = ["keyclients.web.security.auth.ThrottledModelBackend"]
 UPLOAD_MAX_BYTES = env.envint("KEYCLIENTS_UPLOAD_MAX_MB", 256) * 1024 * 1024
+# One cache for the web server and the task worker (a file cache in the data folder): the
+# worker warms the dashboards after an import (keyclients.web.warmup), the login throttle's
+# counters hold across processes. KEYCLIENTS_CACHE=memory keeps it per process (the tests).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+    if env.envchoice("KEYCLIENTS_CACHE", "files", {"files", "memory"}) == "files"
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+WARM_CACHE_AFTER_IMPORT = env.envbool("KEYCLIENTS_WARM_CACHE", True)

@@ -9,8 +9,14 @@ from typing import Any
 from django_tasks import task
 
 from keyclients.web.ledger import services
+from keyclients.web.ledger.models import ImportBatch, ImportStatus
+from keyclients.web.warmup import company_pages_warm
 
 
 @task()
 def run_sales_import(*, batch_id: int, ip: str | None = None) -> dict[str, Any]:
-    return asdict(services.sales_import_run(batch_id=batch_id, ip=ip))
+    outcome = services.sales_import_run(batch_id=batch_id, ip=ip)
+    if outcome.status == ImportStatus.DONE:
+        # The first dashboard after the import is then served from the cache (docs/performance.md).
+        company_pages_warm(company=ImportBatch.objects.get(pk=batch_id).company)
+    return asdict(outcome)
