@@ -46,3 +46,12 @@ def real() -> Path:
     if not REAL.is_dir():
         pytest.fail(f"../shared/data/real is missing (looked in {REAL})")
     return REAL
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache: no figures, no login-throttle counters of an
+    earlier test (five failed logins anywhere in the suite would lock a user out)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -306,7 +306,8 @@ class LoginThrottleTests(CompanyTestCase):
 
 
 def _manage(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG"}}
+    unset = {"DATABASE_URL", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(environment)
     return subprocess.run(
         [sys.executable, "-m", "keyclients.web", *args],
