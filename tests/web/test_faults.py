@@ -20,6 +20,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -355,3 +356,47 @@ print(page.content.decode().replace(chr(10), " "))
     status, body = result.stdout.strip().splitlines()[-2:]
     assert status == ("400" if environment.get("DATABASE_URL") else "503")
     assert "the data folder is read-only or cannot be opened" in body
+
+
+def test_a_write_waits_for_a_long_import_instead_of_failing(
+    tmp_path: Path, django_db_blocker: Any
+) -> None:
+    """SQLite has one writer: while an import's transaction holds the lock for longer than the
+    old 5 s busy timeout, a login's write waits for it instead of "database is locked"."""
+    import threading
+
+    from django.db.utils import ConnectionHandler
+
+    from keyclients.web import env
+
+    path = tmp_path / "locked.sqlite3"
+    setup = sqlite3.connect(path)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute("CREATE TABLE t (x INTEGER)")
+    setup.commit()
+    setup.close()
+    holding = threading.Event()
+
+    def long_import() -> None:
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO t VALUES (1)")
+        holding.set()
+        time.sleep(6.5)
+        writer.execute("COMMIT")
+        writer.close()
+
+    thread = threading.Thread(target=long_import)
+    thread.start()
+    holding.wait(10)
+    connection = ConnectionHandler({"default": env.sqlite_database(path)})["default"]
+    started = time.monotonic()
+    try:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO t VALUES (2)")
+            cursor.execute("SELECT count(*) FROM t")
+            assert cursor.fetchone()[0] == 2
+    finally:
+        connection.close()
+        thread.join()
+    assert time.monotonic() - started > 5  # it did wait, past the old timeout
