@@ -53,13 +53,14 @@ test-postgres: $(STAMP)
 
 # Refresh the Russian catalogues after changing user-facing strings (needs gettext);
 # the compiled .mo files are committed so that running the app needs no gettext.
-# The ledger and insights apps keep their own catalogues (<app>/locale), so the project's
-# skips them. -P: the app folders hold a selectors.py that must not shadow the stdlib's.
+# The ledger, insights, forecast and clients apps keep their own catalogues (<app>/locale), so the
+# project's skips them. -P: the app folders hold a selectors.py that must not shadow the stdlib's.
 messages: $(STAMP)
 	cd src/keyclients/web && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
 		-m keyclients.web makemessages -l ru --add-location file --no-obsolete \
-		--ignore 'ledger/*' --ignore 'insights/*' --ignore 'security/*'
-	for app in ledger insights security; do \
+		--ignore 'ledger/*' --ignore 'insights/*' --ignore 'forecast/*' --ignore 'clients/*' \
+		--ignore 'security/*'
+	for app in ledger insights forecast clients security; do \
 		(cd src/keyclients/web/$$app && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
 		-P -m keyclients.web makemessages -l ru --add-location file --no-obsolete) || exit 1; \
 	done

@@ -5,7 +5,7 @@ Fills a fresh SQLite database (raw executemany, a few seconds), then times, in t
 - baseline: the SQL GROUP BY (client, month) alone — the one heavy query behind every page;
 - the overview page through Django's test client: the first request (cold cache: the query,
   the core's figures, the charts) and the median of 20 more (warm cache);
-- the clients list and a client card, cold and warm, for reference.
+- the clients list, a client card and the KAISM matrix, cold and warm, for reference.
 
     .venv/bin/python bench/dashboard.py [--clients 10000] [--sales 1000000] [--requests 20]
 """
@@ -140,6 +140,7 @@ def main() -> None:
             ("overview", "/"),
             ("clients list", "/clients/?sort=-share"),
             ("client card", f"/clients/{client_id}/"),
+            ("KAISM matrix", "/kaism/"),
         ]:
             cold = _time(get(url))
             warm = _median(get(url), args.requests)

@@ -252,3 +252,19 @@ def test_a_bad_due_date_does_not_cost_the_concentration_a_row(tmp_path: Path) ->
     payload = run_json(str(path))
     assert payload["rows"]["rejected"] == 0
     assert payload["revenue_total"] == 10
+
+
+def test_a_1c_trial_balance_for_account_62_is_analysed_by_its_debit_turnover() -> None:
+    sample = Path(__file__).resolve().parents[1] / "data" / "osv_62.xlsx"
+    payload = run_json(str(sample))
+    assert set(payload) == TOP_KEYS
+    assert payload["period"] == {"from": "2025-01-01", "to": "2025-12-31"}
+    rows = payload["rows"]
+    assert rows["read"] == rows["used"] + rows["skipped"] + rows["rejected"]
+    assert rows["used"] == payload["clients_total"] == 6
+    revenue = {client["client"]: client["revenue"] for client in payload["clients"]}
+    # 62.01's debit turnover: the advances offset on 62.02 are not sales.
+    assert revenue["ООО «Альфа-Трейд»"] == 6_845_210.75
+    assert revenue["ИП Кузнецов Сергей Петрович"] == 0
+    assert payload["clients"][0]["client"] == "АО «Ромашка»"
+    assert payload["concentration"]["mono_client"] is True

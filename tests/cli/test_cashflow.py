@@ -14,7 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from keyclients.cli import app
-from keyclients.cli.cashflow import days_words, headline, short_money
 from keyclients.core.analytics.cashflow import (
     Delay,
     Loss,
@@ -25,6 +24,7 @@ from keyclients.core.analytics.cashflow import (
 )
 from keyclients.core.analytics.receivables import settle
 from keyclients.core.ingest import read_plan, read_sales_and_payments
+from keyclients.core.words import days_words, headline, short_money
 
 runner = CliRunner()
 

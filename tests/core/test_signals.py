@@ -19,6 +19,7 @@ from keyclients.core.analytics.signals import (
     SIGNALS_SCHEMA,
     client_signals,
     evidence_dict,
+    signal_since,
 )
 
 AS_OF = date(2025, 12, 31)
@@ -452,3 +453,105 @@ def test_sales_alone_fire_only_sales_signals(rows: list[tuple[str, int, float]])
         ratio = evidence_dict(row["evidence"])["ratio"]
         assert ratio is not None
         assert ratio < 0.7
+
+
+# --- Since when -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("signal", "evidence", "since"),
+    [
+        # Last sale 20 Nov, every 10 days: silent for more than 30 days from 21 Dec.
+        (
+            "silence",
+            {"days_since_last_sale": 41.0, "median_interval_days": 10.0},
+            date(2025, 12, 21),
+        ),
+        # Every 20.5 days (a median of two intervals): more than 41 days from 42 days on.
+        (
+            "silence",
+            {"days_since_last_sale": 50.0, "median_interval_days": 20.5},
+            date(2025, 12, 23),
+        ),
+        # The oldest document 45 days past due was 31 days past due on 17 December.
+        (
+            "overdue",
+            {"overdue_amount": 1.0, "documents": 1.0, "max_days_past_due": 45.0},
+            date(2025, 12, 17),
+        ),
+        ("overdue", {"overdue_amount": 1.0, "documents": 1.0, "max_days_past_due": 31.0}, AS_OF),
+        # Last touched 40 days ago, every 30 days: overdue for a contact from the 31st day.
+        (
+            "no_touch",
+            {"days_since_last_interaction": 40.0, "contact_days": 30.0},
+            date(2025, 12, 22),
+        ),
+        ("no_touch", {"days_since_last_interaction": None, "contact_days": 30.0}, AS_OF),
+        (
+            "revenue_drop",
+            {"revenue_last_3_months": 1.0, "revenue_year_before": 2.0, "ratio": 0.5},
+            AS_OF,
+        ),
+        ("single_threaded", {"active_contacts": 1.0}, AS_OF),
+    ],
+)
+def test_signal_since_reads_the_first_day_from_the_evidence(
+    signal: str, evidence: dict[str, float | None], since: date
+) -> None:
+    assert signal_since(signal, evidence, as_of=AS_OF) == since
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    st.lists(st.integers(min_value=1, max_value=120), min_size=1, max_size=12),
+    st.integers(min_value=0, max_value=400),
+)
+def test_silence_fires_from_its_since_day_and_not_the_day_before(
+    gaps: list[int], silent_days: int
+) -> None:
+    last = AS_OF - timedelta(days=silent_days)
+    days = [last]
+    for gap in gaps:
+        days.append(days[-1] - timedelta(days=gap))
+    sales = _sales([("c", day, 100.0) for day in days])
+    fired = _fired(client_signals(as_of=AS_OF, sales=sales), "silence")
+    if "c" not in fired:
+        return
+
+    since = signal_since("silence", fired["c"], as_of=AS_OF)
+
+    assert last < since <= AS_OF
+    assert "c" in _fired(client_signals(as_of=since, sales=sales), "silence")
+    before = since - timedelta(days=1)
+    assert "c" not in _fired(client_signals(as_of=before, sales=sales), "silence")
+
+
+@settings(deadline=None, max_examples=100)
+@given(st.lists(st.integers(min_value=-60, max_value=400), min_size=1, max_size=8))
+def test_overdue_fires_from_its_since_day_and_not_the_day_before(days_past_due: list[int]) -> None:
+    def open_at(day: date) -> pl.DataFrame:
+        shift = (AS_OF - day).days  # the documents were this many days less past due then
+        return pl.DataFrame(
+            {
+                "client_key": ["c"] * len(days_past_due),
+                "days_past_due": [days - shift for days in days_past_due],
+                "outstanding": [10.0] * len(days_past_due),
+            }
+        )
+
+    fired = _fired(
+        client_signals(as_of=AS_OF, sales=NO_SALES, open_documents=open_at(AS_OF)), "overdue"
+    )
+    if "c" not in fired:
+        return
+
+    since = signal_since("overdue", fired["c"], as_of=AS_OF)
+
+    assert since <= AS_OF
+    assert "c" in _fired(
+        client_signals(as_of=since, sales=NO_SALES, open_documents=open_at(since)), "overdue"
+    )
+    before = since - timedelta(days=1)
+    assert "c" not in _fired(
+        client_signals(as_of=before, sales=NO_SALES, open_documents=open_at(before)), "overdue"
+    )

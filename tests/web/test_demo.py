@@ -1,4 +1,4 @@
-"""`keyclients demo`'s setup: two companies, five users, the sales loaded through the import
+"""`keyclients demo`'s setup: two companies, six users, the sales loaded through the import
 service, client details from the generator; a second run reuses everything."""
 
 from __future__ import annotations
@@ -11,6 +11,18 @@ from django.db.models import Sum
 from keyclients.core.demo import generate_company
 from keyclients.web import demo
 from keyclients.web.accounts.models import Company, Membership, Role, User
+from keyclients.web.clients.models import (
+    AccountPlan,
+    ClientProfile,
+    Contact,
+    ContactPersonal,
+    Interaction,
+    Need,
+    Objective,
+    PrivilegeTier,
+)
+from keyclients.web.clients.team import team_overview
+from keyclients.web.insights.models import ClientFlag, ScoreEntry
 from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +41,9 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
         Client.objects.count(),
         Sale.objects.count(),
         ImportBatch.objects.count(),
+        ScoreEntry.objects.count(),
+        Contact.objects.count(),
+        Interaction.objects.count(),
     )
     second = demo.demo_setup(files_dir=tmp_path / "files")
     assert [c.created for c in second.companies] == [False, False]
@@ -39,6 +54,9 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
         Client.objects.count(),
         Sale.objects.count(),
         ImportBatch.objects.count(),
+        ScoreEntry.objects.count(),
+        Contact.objects.count(),
+        Interaction.objects.count(),
     )
 
     main = Company.objects.get(name=demo.DEMO_COMPANY)
@@ -49,6 +67,7 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
         "finance": Role.FINANCE,
         "farmer1": Role.MANAGER,
         "farmer2": Role.MANAGER,
+        "hunter1": Role.MANAGER,
         "viewer": Role.VIEWER,
     }
     assert set(
@@ -62,7 +81,7 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
 
     # The sales went through the import service: one done batch each, the generator's totals.
     generated = generate_company(seed=demo.DEMO_SEED)
-    batch = ImportBatch.objects.get(company=main)
+    batch = ImportBatch.objects.get(company=main, kind="sales")
     assert batch.status == ImportStatus.DONE
     assert batch.rows_imported == generated.sales.height
     total = Sale.objects.filter(company=main).aggregate(total=Sum("amount"))["total"]
@@ -76,3 +95,152 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
     farmed = Client.objects.filter(company=main, manager__username__in=["farmer1", "farmer2"])
     assert 0 < farmed.count() < generated.clients.height
     assert set(farmed.values_list("manager__username", flat=True)) == {"farmer1", "farmer2"}
+
+
+def test_the_demo_has_payments_from_a_file_and_a_statement_each_counted_once(
+    tmp_path: Path, settings
+) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    from keyclients.core.analytics.receivables import settle
+    from keyclients.core.demo.bank import BANK_INN, last_quarter_start
+    from keyclients.web.insights import receivables as receivables_selectors
+    from keyclients.web.insights.selectors import company_sales
+    from keyclients.web.ledger.models import Outflow, Payment
+
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+    demo.demo_setup(files_dir=tmp_path / "files")
+    main = Company.objects.get(name=demo.DEMO_COMPANY)
+    generated = generate_company(seed=demo.DEMO_SEED)
+    quarter = last_quarter_start(generated.end)
+    kinds = dict(ImportBatch.objects.filter(company=main).values_list("kind", "file_name"))
+    assert kinds == {
+        "sales": "sales.csv",
+        "payments": "payments_before_statement.csv",
+        "bank": "bank_statement_1c.txt",
+    }
+    file_payments = Payment.objects.filter(company=main, source="file")
+    bank_payments = Payment.objects.filter(company=main, source="bank")
+    assert file_payments.filter(date__gte=quarter).count() == 0
+    assert bank_payments.filter(date__lt=quarter).count() == 0
+    clients_paid = bank_payments.exclude(payer_inn=BANK_INN).count() + file_payments.count()
+    assert clients_paid == generated.payments.height
+    # The bank's interest is the one payer who is not a client.
+    assert set(
+        Payment.objects.filter(company=main, client__isnull=True).values_list(
+            "payer_inn", flat=True
+        )
+    ) == {BANK_INN}
+    assert Outflow.objects.filter(company=main).exists()
+
+    # The receivables page's figures are the core's on the generator's own frames.
+    sales = company_sales(company=main)
+    inputs = receivables_selectors.receivables_input(sales=sales)
+    assert inputs.duplicates == 0
+    data = receivables_selectors.receivables(
+        sales=sales,
+        as_of=generated.end,
+        settings=receivables_selectors.receivables_settings(company=main),
+    )
+    lines = generated.sales.with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+        pl.lit(None, pl.Date()).alias("paid_date"),
+    )
+    paid = generated.payments.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+        "client_key",
+        pl.col("payer").alias("client"),
+        pl.col("payer_inn").alias("inn"),
+        "date",
+        "amount",
+        "document",
+        "purpose",
+        pl.lit("file").alias("source"),
+    )
+    terms = dict(generated.clients.select("client_key", "payment_terms_days").iter_rows())
+    expected = settle(lines, paid, as_of=generated.end, terms=terms).totals
+    got = data.totals
+    for name in ("invoiced", "paid", "outstanding", "overdue", "advance"):
+        assert round(getattr(got, name) * 100) == round(getattr(expected, name) * 100), name
+    assert got.dso == pytest.approx(expected.dso)
+    assert got.unmatched_payments == 3  # a quarter of monthly interest
+
+
+def test_the_demo_is_scored_so_kaism_key_clients_and_warnings_have_something_to_show(
+    tmp_path: Path, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+    from unittest import mock
+
+    import polars as pl
+
+    from keyclients.web.insights import kaism_selectors, selectors
+    from keyclients.web.insights.criteria import kaism_settings
+
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+    with mock.patch("django.utils.timezone.localdate", return_value=date(2026, 1, 15)):
+        demo.demo_setup(files_dir=tmp_path / "files")
+        main = Company.objects.get(name=demo.DEMO_COMPANY)
+        data = kaism_selectors.kaism_data(
+            sales=selectors.company_sales(company=main),
+            settings=selectors.concentration_settings(company=main),
+            kaism=kaism_settings(company=main),
+            today=date(2026, 1, 15),
+        )
+
+    # The top 30 by revenue have every built-in manual score, set by the owner.
+    top = kaism_selectors.scoring_rows(data=data)["client_id"].to_list()
+    assert len(top) == 30
+    for client in Client.objects.filter(pk__in=top):
+        assert None not in (
+            client.reputation_score,
+            client.development_score,
+            client.share_of_wallet,
+            client.criticality_score,
+            client.satisfaction_score,
+        )
+    assert set(
+        ScoreEntry.objects.filter(company=main).values_list("set_by__username", flat=True)
+    ) == {"owner"}
+    # A populated matrix: clients placed on complete data in the key quadrant and at least two
+    # others. (Since payments are imported, payment discipline lifts the small clients' axis,
+    # so which of the low quadrants fills depends on the generated payments.)
+    placed = data.clients.filter(pl.col("complete"))
+    assert placed.height >= 30
+    quadrants = set(placed["quadrant"].to_list())
+    assert "key" in quadrants and len(quadrants) >= 3
+    # Key for a reason other than revenue: a small client with a famous name.
+    not_by_revenue = data.clients.filter(
+        pl.col("is_key") & ~pl.col("key_reasons").list.contains("revenue")
+    )
+    assert not_by_revenue.filter(pl.col("key_reasons").list.contains("reputation")).height >= 1
+    assert not_by_revenue.filter(pl.col("abc") == "C").height >= 1
+    assert ClientFlag.objects.filter(company=main, kind="key").count() == 1
+    assert ClientFlag.objects.filter(company=main, kind="prospective").count() == 1
+    # Early warnings with their evidence.
+    assert data.signals.height > 0
+    assert set(data.signals["signal"].to_list()) >= {"revenue_drop", "silence"}
+
+    # Full dossiers of the ten largest clients, all farmed by the demo farmers.
+    dossiers = set(Contact.objects.filter(company=main).values_list("client_id", flat=True))
+    assert len(dossiers) == 10
+    dossier_managers = Client.objects.filter(pk__in=dossiers).values_list(
+        "manager__username", flat=True
+    )
+    assert set(dossier_managers) == {"farmer1", "farmer2"}
+    assert Interaction.objects.filter(company=main).count() >= 80
+    assert Need.objects.filter(company=main).count() >= 20
+    assert AccountPlan.objects.filter(company=main).count() == 10
+    assert Objective.objects.filter(company=main).count() == 30
+    assert ContactPersonal.objects.filter(company=main).count() > 0
+    assert PrivilegeTier.objects.filter(company=main).count() == 3
+    assert ClientProfile.objects.filter(company=main, tier__isnull=False).count() == 6
+    other = Company.objects.get(name=demo.SECOND_COMPANY)
+    assert not Contact.objects.filter(company=other).exists()
+    # A hunter with new clients, some of them due for hand-off to a farmer.
+    hunted = ClientProfile.objects.filter(company=main, hunter__username="hunter1")
+    assert hunted.count() == 7
+    assert set(hunted.values_list("client__manager__username", flat=True)) == {"hunter1"}
+    overview = team_overview(company=main)
+    assert len(overview.handoffs) == 3
+    assert {name for _pk, name in overview.farmers} == {"farmer1", "farmer2"}

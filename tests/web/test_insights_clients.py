@@ -31,10 +31,15 @@ INJECTION = '=HYPERLINK("http://x","y")'
 
 # Session, user, memberships, data version, the managers for the filter.
 LIST_QUERIES_WARM = 5
-LIST_QUERIES_COLD = 7  # + the month aggregate and the clients
-# Session, user, memberships, the client, the data version, the managers for the form.
-CARD_QUERIES_WARM = 6
-CARD_QUERIES_COLD = 8
+# + the month aggregate and the clients; for KAISM the manual scores, the company's own
+# criteria scores, the flags and the day aggregate.
+LIST_QUERIES_COLD = 11
+# Session, user, memberships, the client, the data version, the managers for the form, the
+# client's score history.
+CARD_QUERIES_WARM = 7
+# + the month aggregate and the clients; the payment discipline: sales lines, payments, terms;
+# KAISM's scores, criteria scores, flags and day aggregate.
+CARD_QUERIES_COLD = 16
 
 
 def today() -> mock._patch[mock.MagicMock]:

@@ -40,8 +40,9 @@ LTM = (date(2025, 1, 1), date(2025, 12, 31))
 
 # Session, user, the user's memberships, the data version: a warm page needs nothing else.
 OVERVIEW_QUERIES_WARM = 4
-# ... and on a cold cache the month aggregate and the clients.
-OVERVIEW_QUERIES_COLD = 6
+# ... and on a cold cache the month aggregate and the clients, and for the key clients and
+# warnings the manual scores, the company's own criteria scores, the flags, the day aggregate.
+OVERVIEW_QUERIES_COLD = 10
 
 
 def today() -> mock._patch[mock.MagicMock]:

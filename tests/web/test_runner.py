@@ -48,6 +48,7 @@ def serving(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             try:
                 _get(f"{base}/accounts/login/")
                 break
+            # A first answer slower than the timeout (a loaded machine) is "not ready yet" too.
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if process.poll() is not None or time.monotonic() > deadline:
                     output = process.stdout.read().decode() if process.stdout else ""

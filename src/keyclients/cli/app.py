@@ -43,7 +43,12 @@ app.command()(restore)
 
 @app.command()
 def analyze(
-    sales: Annotated[Path, typer.Argument(help="Sales file: CSV or XLSX (1C, CRM, Excel).")],
+    sales: Annotated[
+        Path,
+        typer.Argument(
+            help="Sales file: CSV or XLSX (1C, CRM, Excel), or a 1C trial balance for account 62."
+        ),
+    ],
     date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
     sheet: SheetOpt = None,
@@ -76,11 +81,14 @@ def analyze(
         due_date=due_date,
         paid_date=paid_date,
     )
-    from keyclients.core.ingest import IngestError, read_sales
+    from keyclients.core.ingest import IngestError
+    from keyclients.core.ingest.trial_balance import read_sales_or_trial_balance
     from keyclients.core.summary import ANALYZE_ROLES, analyze_sales
 
     try:
-        result = read_sales(
+        # A 1C trial balance for account 62 is recognized by its title: its debit turnover is
+        # the clients' revenue.
+        result, period_start = read_sales_or_trial_balance(
             sales,
             mapping=mapping,
             sheet=sheet,
@@ -98,7 +106,7 @@ def analyze(
         )
     if (first or last) and result.frame.get_column("date").null_count() == result.frame.height:
         common.fail(f"{sales}: the file has no dates, so --from/--to cannot be applied")
-    summary = analyze_sales(result.frame, report, date_from=first, date_to=last)
+    summary = analyze_sales(result.frame, report, date_from=first or period_start, date_to=last)
     if output == "json":
         _print_json(summary)
         return

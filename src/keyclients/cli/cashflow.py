@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
+from keyclients.core.words import headline, scenario_words
+
 from . import common
 from .common import (
     AmountOpt,
@@ -341,23 +343,8 @@ TEXT = {
         "rows": "Rows",
         "rows_value": "{file}: {read} read, {used} used, {skipped} skipped, {rejected} rejected",
         "scenario": "Scenario",
-        "delay": "{client} pays {days} days later",
-        "lose": "{client} leaves from {date}",
-        "lose_write_off": "{client} leaves from {date} and does not pay what it owes",
         "base": "Base",
         "what_if": "Scenario",
-        "gap_zero": "Cash runs out on {date}: {min} at worst on {min_date}, {days} below zero",
-        "gap_reserve": (
-            "Cash falls below the reserve of {reserve} on {date}: {min} at worst on {min_date}, "
-            "{days} below the reserve"
-        ),
-        "no_gap_zero": (
-            "No cash gap in the next {horizon}: the lowest balance is {min} on {min_date}"
-        ),
-        "no_gap_reserve": (
-            "The balance stays above the reserve of {reserve} for the next {horizon}: "
-            "the lowest is {min} on {min_date}"
-        ),
         "weeks": "Week by week",
         "weeks_part": "Week by week (weeks {first}–{last} of {total}, around the gap)",
         "week": "Week",
@@ -389,10 +376,6 @@ TEXT = {
         "value": "Value",
         "reason": "Reason",
         "warnings": "Notes",
-        "m": "M₽",
-        "k": "k₽",
-        "bn": "bn₽",
-        "rub": "₽",
     },
     "ru": {
         "title": "Платёжный календарь",
@@ -407,23 +390,8 @@ TEXT = {
             "{file}: прочитано {read}, учтено {used}, пропущено {skipped}, отклонено {rejected}"
         ),
         "scenario": "Сценарий",
-        "delay": "{client} платит на {days} позже",
-        "lose": "{client} уходит с {date}",
-        "lose_write_off": "{client} уходит с {date} и не платит долг",
         "base": "База",
         "what_if": "Сценарий",
-        "gap_zero": ("Кассовый разрыв {date}: {min} в худший день {min_date}, {days} ниже нуля"),
-        "gap_reserve": (
-            "Остаток опускается ниже резерва {reserve} {date}: {min} в худший день {min_date}, "
-            "{days} ниже резерва"
-        ),
-        "no_gap_zero": (
-            "Кассового разрыва в ближайшие {horizon} нет: минимальный остаток {min} — {min_date}"
-        ),
-        "no_gap_reserve": (
-            "Остаток в ближайшие {horizon} не опускается ниже резерва {reserve}: "
-            "минимум {min} — {min_date}"
-        ),
         "weeks": "По неделям",
         "weeks_part": "По неделям (недели {first}–{last} из {total}, вокруг разрыва)",
         "week": "Неделя",
@@ -455,105 +423,12 @@ TEXT = {
         "value": "Значение",
         "reason": "Причина",
         "warnings": "Замечания",
-        "m": "млн ₽",
-        "k": "тыс. ₽",
-        "bn": "млрд ₽",
-        "rub": "₽",
     },
 }
 
-MONTHS = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "ru": (
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ),
-}
 SHORT_MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
-MINUS = "\u2212"
-
-
-def day_words(day: date, lang: str, *, year: bool = False) -> str:
-    """12 April / 12 апреля (with the year when asked)."""
-    text = f"{day.day} {MONTHS[lang][day.month - 1]}"
-    return f"{text} {day.year}" if year else text
-
-
-def days_words(count: int, lang: str) -> str:
-    """11 days / 11 дней (1 день, 2 дня, 5 дней)."""
-    if lang == "en":
-        return f"{count} day" if count == 1 else f"{count} days"
-    if count % 10 == 1 and count % 100 != 11:
-        return f"{count} день"
-    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
-        return f"{count} дня"
-    return f"{count} дней"
-
-
-def short_money(value: float, lang: str) -> str:
-    """−3.4 M₽ / −3,4 млн ₽: one decimal in millions (two below ten thousand roubles' scale)."""
-    t = TEXT[lang]
-    size = abs(value)
-    if size >= 1e9:
-        text, unit = f"{size / 1e9:,.1f}", t["bn"]
-    elif size >= 1e6:
-        text, unit = f"{size / 1e6:,.1f}", t["m"]
-    elif size >= 1e3:
-        text, unit = f"{size / 1e3:,.0f}", t["k"]
-    else:
-        text, unit = f"{size:,.0f}", t["rub"]
-    if lang == "ru":
-        text = text.replace(",", "\u202f").replace(".", ",")
-    sign = MINUS if value < 0 and text.strip("0.,") else ""
-    return f"{sign}{text} {unit}"
-
-
-def headline(forecast: CashForecast, lang: str) -> str:
-    """The forecast in one sentence: when the cash runs out, how deep and for how long."""
-    t = TEXT[lang]
-    year = forecast.days.get_column("date")[0].year != forecast.days.get_column("date")[-1].year
-    reserve = short_money(forecast.reserve, lang)
-    low = short_money(forecast.min_balance, lang)
-    low_day = day_words(forecast.min_balance_date, lang, year=year)
-    if forecast.first_gap_date is not None:
-        return t["gap_zero" if forecast.reserve == 0 else "gap_reserve"].format(
-            date=day_words(forecast.first_gap_date, lang, year=year),
-            min=low,
-            min_date=low_day,
-            days=days_words(forecast.days_below_reserve, lang),
-            reserve=reserve,
-        )
-    return t["no_gap_zero" if forecast.reserve == 0 else "no_gap_reserve"].format(
-        horizon=days_words(forecast.horizon_days, lang),
-        min=low,
-        min_date=low_day,
-        reserve=reserve,
-    )
 
 
 @dataclass(frozen=True)
@@ -664,7 +539,7 @@ def render_cashflow(
         )
     if scenario is not None:
         head.add_row(
-            t["scenario"], "; ".join(_scenario_words(scenario.scenario, names, first_day, lang))
+            t["scenario"], "; ".join(scenario_words(scenario.scenario, names, first_day, lang))
         )
     out.print(head)
     out.print()
@@ -797,26 +672,6 @@ def _red(text: str, red: bool) -> str:
 
 def _day_or_none(day: date | None, t: dict[str, str]) -> str:
     return t["none"] if day is None else day.isoformat()
-
-
-def _scenario_words(
-    scenario: Scenario, names: dict[str, str], first_day: date, lang: str
-) -> list[str]:
-    t = TEXT[lang]
-    words = [
-        t["delay"].format(
-            client=names.get(d.client_key, d.client_key), days=days_words(d.days, lang)
-        )
-        for d in scenario.delays
-    ]
-    for loss in scenario.losses:
-        words.append(
-            t["lose_write_off" if loss.write_off else "lose"].format(
-                client=names.get(loss.client_key, loss.client_key),
-                date=max(loss.from_date or first_day, first_day).isoformat(),
-            )
-        )
-    return words
 
 
 def _render_rejected(report: ImportReport, t: dict[str, str], out: Console) -> None:

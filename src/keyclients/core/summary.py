@@ -48,9 +48,11 @@ def analyze_sales(
 
     Rows outside the period are counted as skipped, so read = used + skipped + rejected.
     """
-    dated: list[date] = sales.get_column("date").drop_nulls().sort().to_list()
-    period_from = date_from or (dated[0] if dated else None)
-    period_to = date_to or (dated[-1] if dated else None)
+    bounds = sales.select(pl.col("date").min().alias("first"), pl.col("date").max().alias("last"))
+    first_day: date | None = bounds.item(0, "first")
+    last_day: date | None = bounds.item(0, "last")
+    period_from = date_from or first_day
+    period_to = date_to or last_day
     if date_from is not None or date_to is not None:
         in_period = pl.lit(True)
         if date_from is not None:

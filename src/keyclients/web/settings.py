@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "keyclients.web.accounts",
     "keyclients.web.ledger",
     "keyclients.web.insights",
+    "keyclients.web.forecast",
+    "keyclients.web.clients",
     "keyclients.web.security",
 ]
 

@@ -28,4 +28,6 @@ urlpatterns = [
     path("", include("keyclients.web.accounts.urls")),
     path("", include("keyclients.web.insights.urls")),
     path("", include("keyclients.web.ledger.urls")),
+    path("", include("keyclients.web.forecast.urls")),
+    path("", include("keyclients.web.clients.urls")),
 ]

@@ -827,6 +827,8 @@ def simulate_minimum_balances(
     horizon = len(fixed_balance)
     if np.any(pool_size < 1):
         raise ValueError(EMPTY_HISTORY)
+    if len(due_index) == 0:  # nothing to draw: every path is the plain calendar
+        return np.full(paths, int(np.min(fixed_balance)), dtype=np.int64)
     # The shortest and longest delay each history can give (a few hundred histories at most).
     slots, slot_of = np.unique(np.stack([pool_start, pool_size]), axis=1, return_inverse=True)
     bounds = np.array([(pool[s : s + n].min(), pool[s : s + n].max()) for s, n in slots.T])

@@ -24,7 +24,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -272,13 +272,16 @@ def settle(
     default_terms: int = 0,
     dso_days: int = DEFAULT_DSO_DAYS,
     loss_rates: Mapping[str, float] = DEFAULT_LOSS_RATES,
+    known_clients: Iterable[str] = (),
 ) -> Settlement:
     """Settle the sales documents (SALES_SCHEMA) with the payments (PAYMENTS_SCHEMA) at `as_of`.
 
     `terms` maps client_key to payment terms in days, used when a document has no due date;
     `default_terms` is the company's default. Only documents and payments dated on or before
     `as_of` count. When the sales carry paid dates, they settle their documents and
-    `payments` are not used (a warning says so).
+    `payments` are not used (a warning says so). A payer is a client when the sales have its
+    key, or `known_clients` does (a client with no sales yet, whose payment is an advance);
+    other payers are unmatched.
     """
     terms = dict(terms or {})
     _check_terms(terms, default_terms)
@@ -295,7 +298,9 @@ def settle(
         _cents(pl.col("amount")).alias("cents")
     )
     documents = _documents(lines, terms, default_terms)
-    sales_clients = sales.get_column("client_key").unique()
+    sales_clients = pl.concat(
+        [sales.get_column("client_key"), pl.Series(list(known_clients), dtype=pl.String())]
+    ).unique()
     by_paid_date = sales.get_column("paid_date").null_count() < sales.height
 
     payments = _empty(UNMATCHED_SCHEMA) if payments is None else payments

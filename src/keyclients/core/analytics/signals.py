@@ -18,6 +18,9 @@ Entry point: `client_signals(as_of=, sales=, ...)` returns one row per fired sig
 
 Severity is per signal: `danger` where money is already affected (revenue_drop, overdue),
 `warning` for the behaviour that comes before it (the rest).
+
+`signal_since(signal, evidence, as_of=)` tells from a fired signal's evidence since which day it
+has been firing (for a list of warnings, newest first).
 """
 
 from __future__ import annotations
@@ -166,6 +169,37 @@ def client_signals(
         },
         schema=SIGNALS_SCHEMA,
     )
+
+
+# --- Since when ------------------------------------------------------------------------------
+
+
+def signal_since(signal: str, evidence: Mapping[str, float | None], *, as_of: date) -> date:
+    """The first day of the run of days up to `as_of` on which this signal fires, as far as its
+    evidence tells; `as_of` when it does not (revenue_drop, paying_later, the dossier signals,
+    no_touch without any interaction on record).
+
+    - silence: the day the days since the last sale first exceed both 2 × the median interval
+      and 30 (the sale days, and so the median, stay the same after the last sale);
+    - overdue: the day the oldest open document became more than 30 days past due;
+    - no_touch: the day after the contact frequency ran out.
+    """
+    value = evidence.get
+    if signal == SIGNAL_SILENCE:
+        since_last, median = value("days_since_last_sale"), value("median_interval_days")
+        if since_last is not None and median is not None:
+            last_sale = as_of - timedelta(days=round(since_last))
+            limit = max(SILENCE_MEDIAN_MULTIPLE * median, float(SILENCE_MIN_DAYS))
+            return last_sale + timedelta(days=math.floor(limit) + 1)
+    if signal == SIGNAL_OVERDUE:
+        max_days = value("max_days_past_due")
+        if max_days is not None:
+            return as_of - timedelta(days=round(max_days) - (OVERDUE_DAYS + 1))
+    if signal == SIGNAL_NO_TOUCH:
+        since_touch, allowed = value("days_since_last_interaction"), value("contact_days")
+        if since_touch is not None and allowed is not None:
+            return as_of - timedelta(days=round(since_touch) - round(allowed) - 1)
+    return as_of
 
 
 # --- One function per signal ----------------------------------------------------------------

@@ -61,7 +61,7 @@ def write_files(company: DemoCompany, out_dir: Path) -> dict[str, Path]:
     }
     paths[SALES_CSV].write_bytes(_sales_csv(company.sales).encode("cp1251"))
     paths[SALES_1C_XLSX].write_bytes(_sales_1c_xlsx(company))
-    paths[PAYMENTS_CSV].write_bytes(_payments_csv(company.payments).encode("utf-8-sig"))
+    paths[PAYMENTS_CSV].write_bytes(payments_csv_text(company.payments).encode("utf-8-sig"))
     paths[PLAN_CSV].write_bytes(_plan_csv(company.plan).encode("utf-8"))
     return paths
 
@@ -100,7 +100,8 @@ def _sales_csv(sales: pl.DataFrame) -> str:
     return _csv_text(SALES_CSV_HEADER, rows, ";")
 
 
-def _payments_csv(payments: pl.DataFrame) -> str:
+def payments_csv_text(payments: pl.DataFrame) -> str:
+    """The payments in the layout of `payments.csv` (written UTF-8 with BOM)."""
     rows = [
         [
             row["date"].isoformat(),

@@ -112,3 +112,58 @@ def _invalid_inn_warnings(rows: pl.DataFrame) -> list[str]:
         "matched by name instead"
         for inn_raw, rows, first_row in invalid.iter_rows()
     ]
+
+
+KNOWN_CLIENTS_SCHEMA: dict[str, pl.DataType] = {
+    "client_id": pl.Int64(),
+    "key": pl.String(),  # "inn:<INN>" or "name:<normalized name>", as stored
+    "name": pl.String(),
+    "inn": pl.String(),  # valid INN or null/""
+}
+
+
+def match_known_clients(lines: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
+    """Key new lines (`row`, `client_raw`, `inn_raw`: a payments file) as if they had been read
+    together with the clients already known (KNOWN_CLIENTS_SCHEMA), and say which known client
+    each line belongs to.
+
+    Returns `lines` with `inn`, `client_key`, `client` (as `resolve_clients` adds them) and
+    `client_id` (null: no known client). A payer without an INN whose name is spelled like
+    exactly one known client with an INN goes to it, and so does a payer with an INN whose name
+    is a known client without one (DESIGN §3). A known client is also found by the name in its
+    stored key (a client renamed since keeps its old spelling). When a key belongs to several
+    known clients, the one whose stored key it is wins; otherwise the line stays unmatched.
+    """
+    known = known.select(list(KNOWN_CLIENTS_SCHEMA)).cast(pl.Schema(KNOWN_CLIENTS_SCHEMA))
+    by_name = known.select(
+        "client_id",
+        "key",
+        pl.col("name").alias("client_raw"),
+        pl.col("inn").replace("", None).alias("inn_raw"),
+    )
+    by_key = known.filter(pl.col("key").str.starts_with("name:")).select(
+        "client_id",
+        "key",
+        pl.col("key").str.slice(5).alias("client_raw"),
+        pl.lit(None, pl.String()).alias("inn_raw"),
+    )
+    known_lines = pl.concat([by_name, by_key]).with_columns(pl.lit(0, pl.Int64()).alias("row"))
+    (known_keyed, keyed), _ = resolve_clients([known_lines, lines])
+    owners = (
+        known_keyed.select(
+            "client_key", "client_id", (pl.col("key") == pl.col("client_key")).alias("own")
+        )
+        .unique()
+        .group_by("client_key")
+        .agg(
+            pl.col("client_id").filter(pl.col("own")).first().alias("own_id"),
+            pl.col("client_id").unique().alias("ids"),
+        )
+        .select(
+            "client_key",
+            pl.coalesce(
+                "own_id", pl.when(pl.col("ids").list.len() == 1).then(pl.col("ids").list.first())
+            ).alias("client_id"),
+        )
+    )
+    return keyed.join(owners, on="client_key", how="left", maintain_order="left")

@@ -104,7 +104,10 @@ def parse_dates(raw: pl.Series, *, slash_order: DateOrder = "dmy") -> pl.Series:
     """Parse `DD.MM.YYYY`, `DD.MM.YY`, `YYYY-MM-DD` (with or without time), slash dates in the
     given order, and Excel cells (already ISO strings). `31.02.2025` is not a date."""
     stripped = raw.str.strip_chars()
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
+    # Try first the format the column's first value has, so a Russian column is parsed once.
+    sample = stripped.drop_nulls().head(1).to_list()
+    formats = ("%d.%m.%Y", "%Y-%m-%d") if sample and "." in sample[0] else ("%Y-%m-%d", "%d.%m.%Y")
+    for fmt in formats:
         fast = stripped.str.to_date(fmt, strict=False)
         # `%Y` also takes "25" as the year 25, so two-digit years go the slow way.
         if fast.null_count() == raw.null_count() and not bool((fast.dt.year() < 1900).any()):

@@ -246,3 +246,26 @@ def _parse_rows(
         pl.lit("file").alias("source"),
     )
     return parsed, problems
+
+
+def distinct_payments(frame: pl.DataFrame, *, source: str = "source") -> pl.DataFrame:
+    """Payments read from several files, each counted once: a payment that an earlier file
+    (a smaller `source`) already holds — same payer key, date and amount to the kopeck — is a
+    duplicate. Within one file every row counts (a payer may pay the same sum twice a day), so
+    matching is one to one: the n-th such payment of a file is a duplicate only when an earlier
+    file has an n-th too, and the payer's count is the largest count of any one file.
+
+    A payments export and a bank statement of the same months, or two statements that overlap,
+    then add up to the payments made. Returns `frame` with a boolean `duplicate` column."""
+    cents = (pl.col("amount") * 100).round().cast(pl.Int64)
+    group = ["client_key", "date", "_cents"]
+    return (
+        frame.with_columns(cents.alias("_cents"))
+        .with_columns(
+            pl.int_range(pl.len()).over([*group, source], order_by="row").alias("_occurrence")
+        )
+        .with_columns(
+            (pl.col(source) > pl.col(source).min().over([*group, "_occurrence"])).alias("duplicate")
+        )
+        .drop("_cents", "_occurrence")
+    )

@@ -63,7 +63,7 @@ def read_bytes(source: Path | bytes) -> bytes:
 
 
 def file_format(data: bytes) -> str:
-    if not data.strip():
+    if not data or data.isspace():  # isspace stops at the first other byte; strip would copy
         raise IngestError(EMPTY_FILE)
     if data.startswith(_ZIP_MAGIC):
         return "xlsx"

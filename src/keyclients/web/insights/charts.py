@@ -16,8 +16,10 @@ import altair as alt
 import vl_convert
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from keyclients.core.analytics.concentration import HHI_HIGH_ABOVE, HHI_MODERATE_FROM
+from keyclients.core.analytics.receivables import BUCKETS
 from keyclients.web.insights.selectors import ClientFigures, OverviewData
 
 Spec = dict[str, Any]
@@ -36,7 +38,17 @@ HEIGHT = 260
 SMALL_HEIGHT = 200
 LABEL_LIMIT = 220  # pixels of a client name on an axis before it is cut with an ellipsis
 
+GREEN = "#12b76a"
 _LOCALES = {"ru": "ru-RU", "en": "en-US"}
+# Aging buckets in words and colours, from "not due" (green) to "over 90 days" (red).
+BUCKET_LABELS = {
+    "not_due": gettext_lazy("not due"),
+    "1_30": gettext_lazy("1–30 days"),
+    "31_60": gettext_lazy("31–60 days"),
+    "61_90": gettext_lazy("61–90 days"),
+    "over_90": gettext_lazy("over 90 days"),
+}
+BUCKET_COLORS = dict(zip(BUCKETS, [GREEN, "#fdb022", "#f79009", "#e04f16", RED], strict=True))
 
 
 def vega_bundle_source() -> str:
@@ -65,11 +77,11 @@ def embed_options(language: str) -> dict[str, Any]:
     }
 
 
-def _with_data(template: Spec, **datasets: Any) -> Spec:
+def with_data(template: Spec, **datasets: Any) -> Spec:
     return {**template, "datasets": {name: list(values) for name, values in datasets.items()}}
 
 
-def _finish(chart: alt.TopLevelMixin, height: int = HEIGHT) -> Spec:
+def finish(chart: alt.TopLevelMixin, height: int = HEIGHT) -> Spec:
     spec: Spec = chart.properties(width="container", height=height).to_dict()
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     spec["config"] = {
@@ -117,7 +129,7 @@ def _pareto_template(language: str) -> Spec:
         labels = lines.mark_text(align="left", dx=4, dy=-6, color=RED).encode(
             y="level:Q", x=alt.value(0), text="label:N"
         )
-        return _finish(alt.layer(curve, rules, labels))
+        return finish(alt.layer(curve, rules, labels))
 
 
 @cache
@@ -142,7 +154,7 @@ def _top_clients_template(language: str) -> Spec:
         labels = bars.mark_text(align="left", dx=3, color=MUTED).encode(
             text=alt.Text("share:Q", format=".1%")
         )
-        return _finish(alt.layer(bars, labels))
+        return finish(alt.layer(bars, labels))
 
 
 @cache
@@ -165,7 +177,7 @@ def _top1_trend_template(language: str) -> Spec:
         rules = thresholds.mark_rule(strokeDash=[4, 4]).encode(
             y="level:Q", color=alt.Color("color:N", scale=None)
         )
-        return _finish(alt.layer(line, rules), SMALL_HEIGHT)
+        return finish(alt.layer(line, rules), SMALL_HEIGHT)
 
 
 @cache
@@ -198,7 +210,7 @@ def _hhi_trend_template(language: str) -> Spec:
         rules = bands.mark_rule(strokeDash=[4, 4]).encode(
             y="level:Q", color=alt.Color("color:N", scale=None)
         )
-        return _finish(alt.layer(line, rules), SMALL_HEIGHT)
+        return finish(alt.layer(line, rules), SMALL_HEIGHT)
 
 
 def overview_charts(data: OverviewData, *, language: str) -> dict[str, Spec]:
@@ -212,12 +224,12 @@ def overview_charts(data: OverviewData, *, language: str) -> dict[str, Spec]:
         for c in data.top_clients
     ]
     return {
-        "pareto": _with_data(_pareto_template(language), pareto=data.pareto),
-        "top_clients": _with_data(_top_clients_template(language), top_clients=top_clients),
-        "top1_trend": _with_data(
+        "pareto": with_data(_pareto_template(language), pareto=data.pareto),
+        "top_clients": with_data(_top_clients_template(language), top_clients=top_clients),
+        "top1_trend": with_data(
             _top1_trend_template(language), trend=data.trend, thresholds=thresholds
         ),
-        "hhi_trend": _with_data(_hhi_trend_template(language), trend=data.trend),
+        "hhi_trend": with_data(_hhi_trend_template(language), trend=data.trend),
     }
 
 
@@ -246,7 +258,7 @@ def _client_revenue_template(language: str) -> Spec:
                 ],
             )
         )
-        return _finish(bars, SMALL_HEIGHT)
+        return finish(bars, SMALL_HEIGHT)
 
 
 @cache
@@ -267,11 +279,120 @@ def _client_share_template(language: str) -> Spec:
                 ],
             )
         )
-        return _finish(line, SMALL_HEIGHT)
+        return finish(line, SMALL_HEIGHT)
 
 
 def client_charts(figures: ClientFigures, *, language: str) -> dict[str, Spec]:
     return {
-        "revenue": _with_data(_client_revenue_template(language), monthly=figures.monthly),
-        "share": _with_data(_client_share_template(language), share_trend=figures.share_trend),
+        "revenue": with_data(_client_revenue_template(language), monthly=figures.monthly),
+        "share": with_data(_client_share_template(language), share_trend=figures.share_trend),
     }
+
+
+# --- Receivables ----------------------------------------------------------------------------
+
+
+@cache
+def _aging_template(language: str) -> Spec:
+    with translation.override(language):
+        title = _("Open amount")
+        labels = [str(BUCKET_LABELS[b]) for b in BUCKETS]
+        bars = (
+            alt.Chart(alt.NamedData("aging"))
+            .mark_bar()
+            .encode(
+                x=alt.X(
+                    "label:N", sort=labels, title=_("Days past due"), axis=alt.Axis(labelAngle=0)
+                ),
+                y=alt.Y("amount:Q", title=title, axis=alt.Axis(format=",.0f")),
+                color=alt.Color("color:N", scale=None, legend=None),
+                tooltip=[
+                    alt.Tooltip("label:N", title=_("Days past due")),
+                    alt.Tooltip("amount:Q", title=title, format=",.0f"),
+                    alt.Tooltip("share:Q", title=_("Share"), format=".1%"),
+                ],
+            )
+        )
+        return finish(bars, SMALL_HEIGHT)
+
+
+@cache
+def _dso_template(language: str) -> Spec:
+    with translation.override(language):
+        title = _("DSO, days")
+        line = (
+            alt.Chart(alt.NamedData("trend"))
+            .mark_line(point=True, color=ACCENT)
+            .encode(
+                x=alt.X(
+                    "month_end:T",
+                    title=None,
+                    scale=alt.Scale(type="utc"),
+                    axis=alt.Axis(format="%b %Y"),
+                ),
+                y=alt.Y("dso:Q", title=title, axis=alt.Axis(format=",.0f")),
+                tooltip=[
+                    alt.Tooltip("month_end:T", title=_("Date"), timeUnit="utcyearmonthdate"),
+                    alt.Tooltip("dso:Q", title=title, format=",.1f"),
+                    alt.Tooltip("outstanding:Q", title=_("Outstanding"), format=",.0f"),
+                    alt.Tooltip("overdue:Q", title=_("Overdue"), format=",.0f"),
+                    alt.Tooltip("revenue:Q", title=_("Revenue of the DSO window"), format=",.0f"),
+                ],
+            )
+        )
+        return finish(line, SMALL_HEIGHT)
+
+
+@cache
+def _days_late_template(language: str) -> Spec:
+    with translation.override(language):
+        title = _("Days late")
+        points = (
+            alt.Chart(alt.NamedData("history"))
+            .mark_circle(opacity=0.75)
+            .encode(
+                x=alt.X(
+                    "paid_date:T",
+                    title=_("Paid on"),
+                    scale=alt.Scale(type="utc"),
+                    axis=alt.Axis(format="%b %Y"),
+                ),
+                y=alt.Y("days_late:Q", title=title),
+                color=alt.condition(alt.datum.days_late > 0, alt.value(RED), alt.value(GREEN)),
+                size=alt.Size("amount:Q", legend=None, scale=alt.Scale(range=[20, 300])),
+                tooltip=[
+                    alt.Tooltip("document:N", title=_("Document")),
+                    alt.Tooltip("paid_date:T", title=_("Paid on"), timeUnit="utcyearmonthdate"),
+                    alt.Tooltip("days_late:Q", title=title),
+                    alt.Tooltip("amount:Q", title=_("Amount"), format=",.0f"),
+                ],
+            )
+        )
+        return finish(points, SMALL_HEIGHT)
+
+
+def receivables_charts(
+    buckets: dict[str, float], trend: tuple[dict[str, Any], ...], *, language: str
+) -> dict[str, Spec]:
+    """The receivables page's specs: aging by bucket, DSO at each month-end."""
+    total = sum(buckets.values())
+    with translation.override(language):
+        aging = [
+            {
+                "bucket": bucket,
+                "label": str(BUCKET_LABELS[bucket]),
+                "amount": buckets[bucket],
+                "share": buckets[bucket] / total if total else None,
+                "color": BUCKET_COLORS[bucket],
+            }
+            for bucket in BUCKETS
+        ]
+    return {
+        "aging": with_data(_aging_template(language), aging=aging),
+        "dso": with_data(_dso_template(language), trend=[r for r in trend if r["dso"] is not None]),
+    }
+
+
+def days_late_chart(history: tuple[dict[str, Any], ...], *, language: str) -> Spec:
+    """The client card's history: each paid document, when it was paid and how late."""
+    return with_data(_days_late_template(language), history=history)

@@ -99,6 +99,14 @@ class ClientFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("All")), *ClientStatus.choices]
     )
     manager = forms.ChoiceField(label=_("Manager"), required=False)
+    xyz = forms.ChoiceField(
+        label=_("XYZ class"),
+        required=False,
+        choices=[("", _("All")), ("X", "X"), ("Y", "Y"), ("Z", "Z")],
+    )
+    key = forms.BooleanField(label=_("Key"), required=False)
+    prospective = forms.BooleanField(label=_("Prospective"), required=False)
+    risk = forms.BooleanField(label=_("At risk"), required=False)
     sort = forms.CharField(required=False)
 
     def __init__(self, data: Any, *, managers: Sequence[tuple[int, str]], **kwargs: Any) -> None:
@@ -120,6 +128,10 @@ class ClientFilterForm(forms.Form):
             status=values["status"],
             manager=values["manager"],
             sort=sort,
+            xyz=values["xyz"],
+            key=bool(values["key"]),
+            prospective=bool(values["prospective"]),
+            at_risk=bool(values["risk"]),
         )
 
 
@@ -180,3 +192,90 @@ class ClientForm(forms.Form):
         if inn and not inn_is_valid(inn):
             raise forms.ValidationError(INVALID_INN)
         return inn
+
+
+# --- Receivables ----------------------------------------------------------------------------
+
+RATE_OUT_OF_RANGE = _("A loss rate is a percentage from 0 to 100.")
+CHOOSE_A_CLIENT = _("Choose the client to assign the payers to.")
+CHOOSE_PAYERS = _("Tick the payers to assign.")
+
+
+class AsOfForm(forms.Form):
+    """?as_of=YYYY-MM-DD; without it (or with a bad one) the page takes its default."""
+
+    as_of = forms.DateField(
+        label=_("As of"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def day(self) -> date | None:
+        if not self.is_bound or not self.is_valid():
+            return None
+        value: date | None = self.cleaned_data.get("as_of")
+        return value
+
+
+class LossRatesForm(forms.Form):
+    """IFRS 9 loss rates by aging bucket, entered in percent."""
+
+    def __init__(self, *args: Any, rates: dict[str, float], labels: dict[str, Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.buckets = list(rates)
+        for bucket, rate in rates.items():
+            self.fields[f"rate_{bucket}"] = forms.DecimalField(
+                label=labels[bucket],
+                min_value=0,
+                max_value=100,
+                decimal_places=2,
+                max_digits=5,
+                initial=round(rate * 100, 2),
+                error_messages={
+                    "min_value": RATE_OUT_OF_RANGE,
+                    "max_value": RATE_OUT_OF_RANGE,
+                },
+                widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"}),
+            )
+
+    def rates(self) -> dict[str, float]:
+        """bucket -> fraction (3% -> 0.03)."""
+        return {b: float(self.cleaned_data[f"rate_{b}"]) / 100 for b in self.buckets}
+
+
+class PayerAssignForm(forms.Form):
+    """Tick unmatched payers, then assign them to a client, or make each a client of its own."""
+
+    ASSIGN = "assign"
+    CREATE = "create"
+
+    payers = forms.MultipleChoiceField(
+        label=_("Payers"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": CHOOSE_PAYERS},
+    )
+    client = forms.TypedChoiceField(label=_("Client"), coerce=int, required=False, empty_value=None)
+    action = forms.ChoiceField(choices=[(ASSIGN, ASSIGN), (CREATE, CREATE)])
+    as_of = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        payers: Sequence[tuple[str, str]],
+        clients: Sequence[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        payer_field = self.fields["payers"]
+        assert isinstance(payer_field, forms.MultipleChoiceField)
+        payer_field.choices = list(payers)
+        client_field = self.fields["client"]
+        assert isinstance(client_field, forms.TypedChoiceField)
+        client_field.choices = [("", "—"), *((str(pk), name) for pk, name in clients)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") == self.ASSIGN and cleaned.get("client") is None:
+            raise forms.ValidationError(CHOOSE_A_CLIENT)
+        return cleaned

@@ -37,6 +37,7 @@ from keyclients.core.analytics.concentration import (
 from keyclients.web.accounts.models import Company, Role
 from keyclients.web.accounts.selectors import member_list
 from keyclients.web.cache_once import cached_once
+from keyclients.web.insights.models import ScoreEntry
 from keyclients.web.insights.periods import Period
 from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
 
@@ -128,25 +129,28 @@ def share_band(
 
 
 def data_version(*, company: Company) -> str:
-    """A fingerprint of the company's imports and clients, in one query.
+    """A fingerprint of the company's imports, clients and manual scores, in one query.
 
     Batch count and last id change on every import and undo, the number of done batches and
     the last finish time when an import completes, client count and last update on client
-    edits. Cache entries of the company are keyed by it.
+    edits, the last score change on every manual score or flag (`ScoreEntry` rows are only
+    ever added). Cache entries of the company are keyed by it.
     """
     batch = connection.ops.quote_name(ImportBatch._meta.db_table)
     client = connection.ops.quote_name(Client._meta.db_table)
+    scores = connection.ops.quote_name(ScoreEntry._meta.db_table)
     sql = (
         f"SELECT (SELECT COUNT(*) FROM {batch} WHERE company_id = %s),"
         f" (SELECT MAX(id) FROM {batch} WHERE company_id = %s),"
         f" (SELECT COUNT(*) FROM {batch} WHERE company_id = %s AND status = %s),"
         f" (SELECT MAX(finished_at) FROM {batch} WHERE company_id = %s),"
         f" (SELECT COUNT(*) FROM {client} WHERE company_id = %s),"
-        f" (SELECT MAX(updated_at) FROM {client} WHERE company_id = %s)"
+        f" (SELECT MAX(updated_at) FROM {client} WHERE company_id = %s),"
+        f" (SELECT MAX(id) FROM {scores} WHERE company_id = %s)"
     )
     pk = company.pk
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, pk, pk, ImportStatus.DONE.value, pk, pk, pk])
+        cursor.execute(sql, [pk, pk, pk, ImportStatus.DONE.value, pk, pk, pk, pk])
         row = cursor.fetchone()
     # Hashed: cache keys must be short and free of spaces (memcached, Redis).
     return hashlib.sha256(repr(tuple(str(value) for value in row)).encode()).hexdigest()[:16]
@@ -283,6 +287,26 @@ def _clients(sales: CompanySales) -> pl.DataFrame:
     return _cached(sales.key("clients"), lambda: client_frame(company=sales.company))
 
 
+def cached_value(key: str, build: Callable[[], T]) -> T:
+    """`build()` cached under `key` (made by `CompanySales.key`), for the other pages' reads."""
+    return _cached(key, build)
+
+
+def client_frame_cached(*, sales: CompanySales) -> pl.DataFrame:
+    """`client_frame` of the company, cached under its data version."""
+    return _clients(sales)
+
+
+def company_clients(*, sales: CompanySales) -> pl.DataFrame:
+    """Every client of the company (CLIENT_SCHEMA), cached under the data version."""
+    return _clients(sales)
+
+
+def cached(key: str, build: Callable[[], T]) -> T:
+    """`build()`, kept in Django's cache under `key` (a `CompanySales.key`)."""
+    return _cached(key, build)
+
+
 def sales_frame(*, sales: CompanySales) -> pl.DataFrame:
     """The core's sales frame of the company: one line per client and month (whole history).
 
@@ -400,6 +424,7 @@ SORT_COLUMNS = {
     "name": "client",
     "first_sale": "first_sale",
     "last_sale": "last_sale",
+    "growth": "growth",  # a KAISM annotation (kaism_selectors.list_annotations)
 }
 DEFAULT_SORT = "rank"
 ABC_NONE = "none"  # the ABC filter value for clients without revenue in the period
@@ -413,6 +438,11 @@ class ClientFilters:
     status: str = ""
     manager: str = ""  # a user id, MANAGER_NONE or "" for all
     sort: str = DEFAULT_SORT
+    # These need the KAISM annotations: XYZ class, key, prospective, any early warning.
+    xyz: str = ""  # "X", "Y", "Z" or "" for all
+    key: bool = False
+    prospective: bool = False
+    at_risk: bool = False
 
 
 def client_table(
@@ -466,9 +496,16 @@ def client_list(
     period: Period,
     settings: ConcentrationSettings,
     filters: ClientFilters,
+    annotations: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """`client_table` searched, filtered and sorted as the clients page asks."""
+    """`client_table` searched, filtered and sorted as the clients page asks.
+
+    `annotations` (columns keyed by client_id, e.g. the KAISM ones) are joined to the rows
+    first, so the filters and sorts that need them work.
+    """
     table = client_table(sales=sales, period=period, settings=settings)
+    if annotations is not None:
+        table = table.join(annotations, on="client_id", how="left", maintain_order="left")
     search = filters.search.strip()
     if search:
         matches = pl.col("client").str.to_lowercase().str.contains(search.lower(), literal=True)
@@ -486,8 +523,19 @@ def client_list(
         table = table.filter(pl.col("manager_id").is_null())
     elif filters.manager.isdigit():
         table = table.filter(pl.col("manager_id") == int(filters.manager))
+    if annotations is not None:
+        if filters.xyz:
+            table = table.filter(pl.col("xyz") == filters.xyz)
+        if filters.key:
+            table = table.filter(pl.col("is_key"))
+        if filters.prospective:
+            table = table.filter(pl.col("prospective"))
+        if filters.at_risk:
+            table = table.filter(pl.col("risk").is_not_null())
     descending = filters.sort.startswith("-")
     column = SORT_COLUMNS.get(filters.sort.lstrip("-"), SORT_COLUMNS[DEFAULT_SORT])
+    if column not in table.columns:
+        column = SORT_COLUMNS[DEFAULT_SORT]
     # Ties (and clients without revenue) keep rank order, then go by name.
     by = [column, "rank", "client", "client_id"]
     return table.sort(

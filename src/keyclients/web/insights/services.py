@@ -1,19 +1,25 @@
-"""Writes of the clients pages: editing a client's card."""
+"""Writes of the insights pages: editing a client's card, the receivables' loss rates."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from keyclients.core.analytics.receivables import BUCKETS
 from keyclients.core.ingest.identity import clean_inn, inn_is_valid
 from keyclients.web.accounts.models import AuditAction, Company, Membership, User
 from keyclients.web.accounts.services import audit_record
+from keyclients.web.insights.receivables import SETTINGS_KEY
 from keyclients.web.ledger.models import Client
+from keyclients.web.ledger.payments import payments_relink
 from keyclients.web.ledger.services import INVALID_INN, client_key
 
 INN_TAKEN = _("Another client of the company already has this INN.")
 NAME_TAKEN = _("Without an INN this client would merge with another client of the same name.")
 MANAGER_NOT_MEMBER = _("The manager must be a member of the company.")
+LOSS_RATES_INVALID = _("Every aging bucket needs a loss rate from 0 to 100%.")
 
 
 def client_update(
@@ -62,7 +68,34 @@ def client_update(
         client.refresh_from_db()  # the caller goes on showing the client as it is stored
         raise
     client.save()
+    # A new INN or key may be what an unmatched payer's payments were waiting for.
+    payments_relink(company=client.company)
     return client
+
+
+def loss_rates_update(
+    *, company: Company, user: User, rates: Mapping[str, float], ip: str | None = None
+) -> Company:
+    """Save the company's IFRS 9 loss rates (fractions by aging bucket); audited."""
+    if set(rates) != set(BUCKETS) or any(not 0 <= r <= 1 for r in rates.values()):
+        raise ValidationError(LOSS_RATES_INVALID)
+    settings = dict(company.settings) if isinstance(company.settings, dict) else {}
+    section = dict(settings.get(SETTINGS_KEY) or {})
+    before = section.get("loss_rates")
+    section["loss_rates"] = {bucket: round(float(rates[bucket]), 6) for bucket in BUCKETS}
+    settings[SETTINGS_KEY] = section
+    company.settings = settings
+    company.full_clean()
+    company.save(update_fields=["settings"])
+    audit_record(
+        company=company,
+        user=user,
+        action=AuditAction.LOSS_RATES_CHANGED,
+        obj=company,
+        ip=ip,
+        details={"before": before, "after": section["loss_rates"]},
+    )
+    return company
 
 
 def client_list_export_record(

@@ -1,4 +1,5 @@
-"""Writing a parsed sales frame into the database fast enough for a million lines.
+"""Writing parsed frames (sales, payments, outflows, trial-balance lines) into the database fast
+enough for a million lines.
 
 No ORM object per line: the frame is turned into plain tuples by Polars and inserted in chunks
 with `cursor.executemany`, inside the caller's transaction. Clients are matched by key through
@@ -11,10 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
-from django.db import connection
+from django.db import connection, models
 
 from keyclients.web.accounts.models import Company
-from keyclients.web.ledger.models import Client, ImportBatch, Sale
+from keyclients.web.ledger.models import (
+    Client,
+    ImportBatch,
+    Outflow,
+    Payment,
+    Sale,
+)
 
 # Big enough that the per-call overhead vanishes, small enough to report progress often.
 CHUNK_ROWS = 50_000
@@ -36,10 +43,55 @@ SALE_COLUMNS = (
     "due_date",
     "paid_date",
 )
-TEXT_COLUMNS = ("document", "product", "manager")
 
 
-def _max_length(model: type[Client] | type[Sale], field: str) -> int:
+PAYMENT_COLUMNS = (
+    "company_id",
+    "client_id",
+    "batch_id",
+    "row",
+    "payer_name",
+    "payer_inn",
+    "payer_key",
+    "date",
+    "amount",
+    "document",
+    "purpose",
+    "source",
+)
+OUTFLOW_COLUMNS = (
+    "company_id",
+    "batch_id",
+    "row",
+    "date",
+    "payee",
+    "payee_inn",
+    "amount",
+    "document",
+    "purpose",
+    "source",
+)
+BALANCE_AMOUNTS = (
+    "opening_debit",
+    "opening_credit",
+    "debit_turnover",
+    "credit_turnover",
+    "closing_debit",
+    "closing_credit",
+    "revenue",
+)
+BALANCE_COLUMNS = (
+    "company_id",
+    "client_id",
+    "batch_id",
+    "row",
+    "period_start",
+    "period_end",
+    *BALANCE_AMOUNTS,
+)
+
+
+def _max_length(model: type[models.Model], field: str) -> int:
     length = model._meta.get_field(field).max_length
     assert length is not None
     return length
@@ -85,6 +137,14 @@ def client_ids(
     return existing, len(created)
 
 
+def _text(column: str, model: type[models.Model], field: str) -> pl.Expr:
+    return pl.col(column).fill_null("").str.slice(0, _max_length(model, field)).alias(field)
+
+
+def _day(column: str) -> pl.Expr:
+    return pl.col(column).dt.to_string("%Y-%m-%d")
+
+
 def sale_rows(
     frame: pl.DataFrame, *, company_id: int, batch_id: int, ids: dict[str, int]
 ) -> pl.DataFrame:
@@ -93,51 +153,108 @@ def sale_rows(
 
     File order is kept: exports come in date order, so two of the three sales indexes
     (batch + row, date) fill their pages one after another."""
-
-    def text(column: str, field: str) -> pl.Expr:
-        return pl.col(column).fill_null("").str.slice(0, _max_length(Sale, field))
-
-    def day(column: str) -> pl.Expr:
-        return pl.col(column).dt.to_string("%Y-%m-%d")
-
     return frame.select(
         pl.lit(company_id, pl.Int64).alias("company_id"),
         pl.col("client_key").replace_strict(ids, return_dtype=pl.Int64).alias("client_id"),
         pl.lit(batch_id, pl.Int64).alias("batch_id"),
         pl.col("row"),
-        text("document", "document"),
-        day("date").alias("date"),
+        _text("document", Sale, "document"),
+        _day("date").alias("date"),
         pl.col("amount").round(2),
         pl.col("cost").round(2),
-        text("product", "product"),
-        text("manager", "manager"),
-        day("due_date").alias("due_date"),
-        day("paid_date").alias("paid_date"),
+        _text("product", Sale, "product"),
+        _text("manager", Sale, "manager"),
+        _day("due_date").alias("due_date"),
+        _day("paid_date").alias("paid_date"),
     )
 
 
-def insert_sql() -> str:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in SALE_COLUMNS)
-    values = ", ".join(["%s"] * len(SALE_COLUMNS))
-    return f"INSERT INTO {quote(Sale._meta.db_table)} ({columns}) VALUES ({values})"
-
-
-def copy_sql() -> str:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in SALE_COLUMNS)
-    text = ", ".join(quote(c) for c in TEXT_COLUMNS)
-    # Unquoted empty cells are NULL (dates, cost); the text columns are never NULL.
-    return (
-        f"COPY {quote(Sale._meta.db_table)} ({columns}) FROM STDIN "
-        f"(FORMAT csv, FORCE_NOT_NULL ({text}))"
+def payment_rows(frame: pl.DataFrame, *, company_id: int, batch_id: int) -> pl.DataFrame:
+    """Payment lines (`readers.Upload.lines` of a payments kind) in PAYMENT_COLUMNS order."""
+    return frame.select(
+        pl.lit(company_id, pl.Int64).alias("company_id"),
+        pl.col("client_id").cast(pl.Int64),
+        pl.lit(batch_id, pl.Int64).alias("batch_id"),
+        pl.col("row"),
+        _text("client_raw", Payment, "payer_name"),
+        _text("inn_raw", Payment, "payer_inn"),
+        _text("payer_key", Payment, "payer_key"),
+        _day("date").alias("date"),
+        pl.col("amount").round(2),
+        _text("document", Payment, "document"),
+        pl.col("purpose").fill_null(""),
+        pl.col("source"),
     )
 
 
-def _copy_sales(rows: pl.DataFrame, on_chunk: Callable[[int], None] | None) -> int:
+def outflow_rows(frame: pl.DataFrame, *, company_id: int, batch_id: int) -> pl.DataFrame:
+    """OUTFLOWS_SCHEMA in OUTFLOW_COLUMNS order."""
+    return frame.select(
+        pl.lit(company_id, pl.Int64).alias("company_id"),
+        pl.lit(batch_id, pl.Int64).alias("batch_id"),
+        pl.col("row"),
+        _day("date").alias("date"),
+        _text("payee", Outflow, "payee"),
+        _text("payee_inn", Outflow, "payee_inn"),
+        pl.col("amount").round(2),
+        _text("document", Outflow, "document"),
+        pl.col("purpose").fill_null(""),
+        pl.col("source"),
+    )
+
+
+def balance_rows(
+    frame: pl.DataFrame,
+    *,
+    company_id: int,
+    batch_id: int,
+    ids: dict[str, int],
+    period: tuple[object, object],
+) -> pl.DataFrame:
+    """TRIAL_BALANCE_SCHEMA in BALANCE_COLUMNS order."""
+    return frame.select(
+        pl.lit(company_id, pl.Int64).alias("company_id"),
+        pl.col("client_key").replace_strict(ids, return_dtype=pl.Int64).alias("client_id"),
+        pl.lit(batch_id, pl.Int64).alias("batch_id"),
+        pl.col("row"),
+        pl.lit(str(period[0])).alias("period_start"),
+        pl.lit(str(period[1])).alias("period_end"),
+        *(pl.col(name).round(2) for name in BALANCE_AMOUNTS),
+    )
+
+
+def insert_sql(model: type[models.Model] = Sale, columns: tuple[str, ...] = SALE_COLUMNS) -> str:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    values = ", ".join(["%s"] * len(columns))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({values})"
+
+
+def copy_sql(model: type[models.Model], columns: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    # Unquoted empty cells are NULL (dates, amounts); text columns that may not be NULL read
+    # them as empty text.
+    text = [
+        quote(c)
+        for c in columns
+        if (field := model._meta.get_field(c)).get_internal_type() in ("CharField", "TextField")
+        and not field.null
+    ]
+    force = f", FORCE_NOT_NULL ({', '.join(text)})" if text else ""
+    return f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN (FORMAT csv{force})"
+
+
+def _copy_rows(
+    rows: pl.DataFrame,
+    *,
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    on_chunk: Callable[[int], None] | None,
+) -> int:
     """PostgreSQL: COPY, one statement per chunk, the chunk written as CSV by Polars. About
-    20 times faster than executemany, which sends a statement per line (bench/volume.py)."""
-    sql = copy_sql()
+    5 times faster than executemany, which sends a statement per line (bench/volume.py)."""
+    sql = copy_sql(model, columns)
     written = 0
     with connection.cursor() as cursor:
         # Foreign keys checked line by line as they come, not queued to the commit: a million
@@ -160,9 +277,20 @@ def insert_sales(rows: pl.DataFrame, *, on_chunk: Callable[[int], None] | None =
 
     Runs in the caller's transaction: the caller decides that all of it or none is kept.
     """
+    return insert_rows(rows, model=Sale, columns=SALE_COLUMNS, on_chunk=on_chunk)
+
+
+def insert_rows(
+    rows: pl.DataFrame,
+    *,
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    on_chunk: Callable[[int], None] | None = None,
+) -> int:
+    """Insert rows (already in `columns` order) into `model`'s table, as `insert_sales` does."""
     if connection.vendor == "postgresql":
-        return _copy_sales(rows, on_chunk)
-    sql = insert_sql()
+        return _copy_rows(rows, model=model, columns=columns, on_chunk=on_chunk)
+    sql = insert_sql(model, columns)
     written = 0
     sqlite = connection.vendor == "sqlite"
     with connection.cursor() as cursor:

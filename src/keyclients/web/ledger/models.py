@@ -1,4 +1,4 @@
-"""Clients, import batches and sales lines (DESIGN §2).
+"""Clients, import batches, sales lines, payments, outflows and trial-balance balances (DESIGN §2).
 
 Every table carries `company` and every index leads with it, so the schema can later be
 distributed by company (PostgreSQL/Citus). Foreign keys other than `company` therefore get no
@@ -119,6 +119,8 @@ class Client(models.Model):
 class ImportKind(models.TextChoices):
     SALES = "sales", _("Sales")
     PAYMENTS = "payments", _("Payments")
+    BANK = "bank", _("Bank statement")
+    TRIAL_BALANCE = "trial_balance", _("Trial balance, account 62")
 
 
 class ImportStatus(models.TextChoices):
@@ -227,3 +229,186 @@ class Sale(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.document} {self.amount}"
+
+
+class PaymentSource(models.TextChoices):
+    FILE = "file", _("Payments file")
+    BANK = "bank", _("Bank statement")
+
+
+class Payment(models.Model):
+    """A client's payment into the company: one row of a payments file or one incoming document
+    of a bank statement. `client` is null while the payer matches no client of the company; the
+    payer's name, INN and key (as the core keys it) stay as the file wrote them, so the payer
+    can be assigned to a client later."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, db_index=False)
+    # SET_NULL: a client removed by undoing its import leaves its payments unmatched again.
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="payments",
+        db_index=False,
+        verbose_name=_("client"),
+    )
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="payments", db_index=False
+    )
+    row = models.PositiveIntegerField(_("row in file"))
+    payer_name = models.CharField(_("payer"), max_length=300)
+    payer_inn = models.CharField(_("payer INN"), max_length=20, blank=True)
+    # "inn:<INN>" or "name:<normalized name>": the payer's client key, what assignment goes by.
+    payer_key = models.CharField(_("payer key"), max_length=320)
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    document = models.CharField(_("document"), max_length=100, blank=True)
+    purpose = models.TextField(_("purpose"), blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=PaymentSource.choices)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["company", "batch", "row"], name="payment_company_batch_row"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(source__in=PaymentSource.values), name="payment_source_valid"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["company", "client", "date"], name="payment_company_client"),
+            models.Index(fields=["company", "payer_key"], name="payment_company_payer"),
+            models.Index(fields=["company", "date"], name="payment_company_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.payer_name} {self.amount}"
+
+
+class Outflow(models.Model):
+    """Money the company paid out: an outgoing document of a bank statement, or a negative
+    amount of a payments file (not a client payment; the cash calendar reads these)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, db_index=False)
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="outflows", db_index=False
+    )
+    row = models.PositiveIntegerField(_("row in file"))
+    date = models.DateField(_("date"))
+    payee = models.CharField(_("payee"), max_length=300)
+    payee_inn = models.CharField(_("payee INN"), max_length=20, blank=True)
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    document = models.CharField(_("document"), max_length=100, blank=True)
+    purpose = models.TextField(_("purpose"), blank=True)
+    source = models.CharField(_("source"), max_length=8, choices=PaymentSource.choices)
+
+    class Meta:
+        verbose_name = _("outgoing payment")
+        verbose_name_plural = _("outgoing payments")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["company", "batch", "row"], name="outflow_company_batch_row"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="outflow_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(source__in=PaymentSource.values), name="outflow_source_valid"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["company", "date"], name="outflow_company_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.payee} {self.amount}"
+
+
+class PayerAssignment(models.Model):
+    """A payer the user assigned to a client by hand: its payments, and those of every later
+    file, go to the client."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, db_index=False)
+    payer_key = models.CharField(_("payer key"), max_length=320)
+    payer_name = models.CharField(_("payer"), max_length=300)
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="payer_assignments", db_index=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("assigned"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payer assignment")
+        verbose_name_plural = _("payer assignments")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["company", "payer_key"], name="payerassignment_company_payer"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["company", "client"], name="payerassignment_company_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payer_name} → {self.client_id}"
+
+
+def _money(verbose_name: str | object) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name,  # type: ignore[arg-type]
+        max_digits=18,
+        decimal_places=2,
+        default=0,
+    )
+
+
+class ReceivableBalance(models.Model):
+    """One client's line of a 1C trial balance for account 62 (summed over its contracts and
+    subaccounts): the receivables (closing debit) and advances (closing credit) at the period's
+    end, for a business without document-level data. Its revenue is stored as a sale too."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, db_index=False)
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="receivable_balances", db_index=False
+    )
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="balances", db_index=False
+    )
+    row = models.PositiveIntegerField(_("row in file"))
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    opening_debit = _money(_("opening debit"))
+    opening_credit = _money(_("opening credit"))
+    debit_turnover = _money(_("debit turnover"))
+    credit_turnover = _money(_("credit turnover"))
+    closing_debit = _money(_("closing debit (receivable)"))
+    closing_credit = _money(_("closing credit (advance)"))
+    revenue = _money(_("revenue"))
+
+    class Meta:
+        verbose_name = _("trial balance line")
+        verbose_name_plural = _("trial balance lines")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["company", "batch", "client"], name="balance_company_batch_client"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")), name="balance_period"
+            ),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["company", "period_end"], name="balance_company_period"),
+            models.Index(fields=["company", "client"], name="balance_company_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_end} {self.client_id} {self.closing_debit}"

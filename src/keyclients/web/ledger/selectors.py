@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from keyclients.web.accounts.models import Company
-from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
+from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Payment, Sale
 
 REJECTED_PER_PAGE = 100
 HISTORY_LIMIT = 200
@@ -65,4 +66,14 @@ def ledger_counts(*, company: Company) -> LedgerCounts:
         clients=Client.objects.filter(company=company).count(),
         sales=Sale.objects.filter(company=company).count(),
         imports=ImportBatch.objects.filter(company=company).count(),
+    )
+
+
+def payer_keys(*, company: Company, keys: Iterable[str]) -> set[str]:
+    """The payer keys among `keys` the company has payments from."""
+    return set(
+        Payment.objects.filter(company=company, payer_key__in=list(keys))
+        .order_by()
+        .values_list("payer_key", flat=True)
+        .distinct()
     )

@@ -1,12 +1,15 @@
-"""Writes of clients, sales and imports (DESIGN §3).
+"""Writes of clients and imports (DESIGN §3).
 
-An import goes upload -> preview -> import -> (undo):
-- `sales_upload` stores the file under a generated name, computes its SHA-256 and parses it;
+An import goes upload -> preview -> import -> (undo), whatever the file holds (sales, payments,
+a bank statement, a trial balance: `readers` reads each kind, `writers` stores it):
+- `import_upload` stores the file under a generated name, computes its SHA-256 and parses it;
   a file that cannot be read writes nothing at all;
-- `sales_preview` parses it again with a column mapping the user changed;
-- `sales_import` checks the rules (same file twice, rejected rows) and queues the import task;
-- `sales_import_run` (the task) writes clients and sales in one transaction;
-- `sales_import_undo` removes exactly the sales of one import and the clients it created.
+- `import_preview` parses it again with a column mapping the user changed;
+- `import_confirm` checks the rules (same file twice, rejected rows) and queues the import task;
+- `import_run` (the task) writes the rows in one transaction;
+- `import_undo` removes exactly the rows of one import and the clients it created.
+
+The `sales_*` names are those of the first, sales-only version, kept for their callers.
 """
 
 from __future__ import annotations
@@ -17,33 +20,25 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path, PurePath
 from typing import IO, Any
 
-import polars as pl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from keyclients.core.ingest import IngestError, SalesFile, read_sales
 from keyclients.core.ingest.identity import clean_inn, inn_is_valid, normalize_name
-from keyclients.core.ingest.sales import ROLES
-from keyclients.web.accounts.models import AuditAction, Company, User
+from keyclients.web.accounts.models import Company, User
 from keyclients.web.accounts.services import audit_record
-from keyclients.web.ledger import bulk
-from keyclients.web.ledger.models import (
-    Client,
-    ImportBatch,
-    ImportKind,
-    ImportStatus,
-    Sale,
-)
+from keyclients.web.ledger import readers, writers
+from keyclients.web.ledger.models import Client, ImportBatch, ImportKind, ImportStatus
+from keyclients.web.ledger.payments import payments_already_imported
+from keyclients.web.ledger.readers import PREVIEW_ROWS as PREVIEW_ROWS  # re-exported
+from keyclients.web.ledger.readers import Upload
 from keyclients.web.security.storage import storage_error_message
 
 logger = logging.getLogger(__name__)
@@ -70,8 +65,11 @@ NOT_UNDOABLE = _("Only a finished import can be undone.")
 INTERRUPTED = _("The import was interrupted (the server stopped); confirm it again.")
 FAILED_UNEXPECTEDLY = _("The import failed unexpectedly; nothing was written.")
 MISSING_UPLOAD = _("The uploaded file is gone; upload it again.")
+NO_PERIOD = _(
+    "The trial balance names no period in its title (e.g. «за 2025 г.»), so its revenue "
+    "cannot be dated: save the report with its title."
+)
 
-PREVIEW_ROWS = 20
 # Progress of an import, by phase; the insert itself moves from INSERTING to DONE.
 PROGRESS_READING = 5
 PROGRESS_INSERTING = 30
@@ -165,28 +163,25 @@ def _store(file: IO[bytes]) -> tuple[str, str, Path]:
     return stored_name, digest.hexdigest(), path
 
 
-def _read(path: Path, *, file_name: str, mapping: Mapping[str, str]) -> SalesFile:
+def _read(path: Path, batch: ImportBatch) -> Upload:
     try:
-        return read_sales(path, name=file_name, mapping=dict(mapping))
-    except IngestError as error:
+        return readers.read_upload(
+            path,
+            kind=batch.kind,
+            file_name=batch.file_name,
+            mapping=batch.mapping,
+            company=batch.company,
+        )
+    except readers.UnreadableUpload as error:
         raise ImportRefused(FILE_UNREADABLE, reason=str(error)) from error
 
 
-def _json_value(value: object) -> object:
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _preview_report(sales: SalesFile) -> dict[str, Any]:
-    report = sales.report.to_dict()
-    report["preview"] = [
-        {key: _json_value(value) for key, value in row.items()}
-        for row in sales.frame.head(PREVIEW_ROWS).iter_rows(named=True)
-    ]
-    report["has_dates"] = sales.frame.height == 0 or bool(
-        sales.frame.get_column("date").is_not_null().any()
-    )
+def _preview_report(batch: ImportBatch, upload: Upload) -> dict[str, Any]:
+    report = readers.preview_report(upload)
+    if "payments" in report:
+        report["payments"]["duplicates"] = payments_already_imported(
+            company=batch.company, lines=upload.lines, exclude_batch=batch.pk
+        )
     return report
 
 
@@ -199,19 +194,26 @@ def _apply_report(batch: ImportBatch, report: dict[str, Any]) -> None:
 
 def done_batch_with(*, company: Company, sha256: str) -> ImportBatch | None:
     return (
-        ImportBatch.objects.filter(
-            company=company, kind=ImportKind.SALES, sha256=sha256, status=ImportStatus.DONE
-        )
+        # Any kind: the same bytes are the same file, whatever it was imported as.
+        ImportBatch.objects.filter(company=company, sha256=sha256, status=ImportStatus.DONE)
         .select_related("created_by")
         .first()
     )
 
 
-def sales_upload(*, company: Company, user: User, file: IO[bytes], file_name: str) -> ImportBatch:
-    """Store and parse an uploaded sales file; the batch waits for the user's confirmation.
+def import_upload(
+    *,
+    company: Company,
+    user: User,
+    file: IO[bytes],
+    file_name: str,
+    kind: str = ImportKind.SALES,
+) -> ImportBatch:
+    """Store and parse an uploaded file; the batch waits for the user's confirmation.
 
-    Raises AlreadyImported when the same content is a done import of the company, and
-    ImportRefused when the file cannot be read; in both cases nothing is kept.
+    `kind` is what the user picked; a bank statement and a trial balance are recognized by
+    their content. Raises AlreadyImported when the same content is a done import of the
+    company, and ImportRefused when the file cannot be read; in both cases nothing is kept.
     """
     stored_name, sha256, path = _store(file)
     try:
@@ -219,51 +221,60 @@ def sales_upload(*, company: Company, user: User, file: IO[bytes], file_name: st
         if duplicate is not None:
             raise AlreadyImported(duplicate)
         name = display_file_name(file_name)
-        sales = _read(path, file_name=name, mapping={})
+        batch = ImportBatch(
+            company=company,
+            kind=readers.detect_kind(path, kind),
+            file_name=name,
+            sha256=sha256,
+            stored_name=stored_name,
+            status=ImportStatus.PREVIEW,
+            created_by=user,
+        )
+        upload = _read(path, batch)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    batch = ImportBatch(
-        company=company,
-        kind=ImportKind.SALES,
-        file_name=name,
-        sha256=sha256,
-        stored_name=stored_name,
-        status=ImportStatus.PREVIEW,
-        created_by=user,
-    )
-    _apply_report(batch, _preview_report(sales))
+    _apply_report(batch, _preview_report(batch, upload))
     batch.save()
     return batch
 
 
-def full_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
-    """role -> column for every role; "" = the file has no column for it."""
-    return {role: mapping.get(role) or "" for role in ROLES}
+def sales_upload(*, company: Company, user: User, file: IO[bytes], file_name: str) -> ImportBatch:
+    """`import_upload` of a sales file."""
+    return import_upload(company=company, user=user, file=file, file_name=file_name)
+
+
+def full_mapping(mapping: Mapping[str, str], kind: str = ImportKind.SALES) -> dict[str, str]:
+    """role -> column for every role of the kind; "" = the file has no column for it."""
+    return {role: mapping.get(role) or "" for role in readers.KIND_ROLES[kind]}
 
 
 def detected_mapping(batch: ImportBatch) -> dict[str, str]:
     """The mapping the preview used, for every role. A date taken from the 1C document column
     is "" (no date column), since that is what reads it that way again."""
-    mapping = full_mapping(batch.report.get("mapping", {}))
-    if mapping["date"] and mapping["date"] == mapping["document"]:
+    mapping = full_mapping(batch.report.get("mapping", {}), batch.kind)
+    if mapping.get("date") and mapping["date"] == mapping.get("document"):
         mapping["date"] = ""
     return mapping
 
 
-def sales_preview(*, batch: ImportBatch, mapping: Mapping[str, str]) -> ImportBatch:
+def import_preview(*, batch: ImportBatch, mapping: Mapping[str, str]) -> ImportBatch:
     """Parse the upload again with the user's mapping; an unreadable result keeps the old one."""
     if batch.status not in (ImportStatus.PREVIEW, ImportStatus.FAILED):
         raise ImportRefused(NOT_WAITING)
-    mapping = full_mapping(mapping)
-    sales = _read(upload_path(batch), file_name=batch.file_name, mapping=mapping)
-    batch.mapping = mapping
-    _apply_report(batch, _preview_report(sales))
+    previous = batch.mapping
+    batch.mapping = full_mapping(mapping, batch.kind)
+    try:
+        upload = _read(upload_path(batch), batch)
+    except ImportRefused:
+        batch.mapping = previous
+        raise
+    _apply_report(batch, _preview_report(batch, upload))
     batch.save(update_fields=["mapping", "report", "rows_read", "rows_skipped", "rows_rejected"])
     return batch
 
 
-def sales_upload_discard(*, batch: ImportBatch) -> None:
+def import_discard(*, batch: ImportBatch) -> None:
     """Forget an upload that was never imported: its file and its batch."""
     if batch.status not in (ImportStatus.PREVIEW, ImportStatus.FAILED):
         raise ImportRefused(NOT_WAITING)
@@ -283,10 +294,10 @@ def _check_importable(batch: ImportBatch, *, accept_partial: bool) -> None:
     if not report.get("rows_used"):
         raise ImportRefused(NO_ROWS)
     if not report.get("has_dates", True):
-        raise ImportRefused(NO_DATES)
+        raise ImportRefused(NO_PERIOD if batch.kind == ImportKind.TRIAL_BALANCE else NO_DATES)
 
 
-def sales_import(
+def import_confirm(
     *,
     company: Company,
     user: User,
@@ -314,7 +325,6 @@ def sales_import(
     running = (
         ImportBatch.objects.filter(
             company=company,
-            kind=ImportKind.SALES,
             sha256=upload.sha256,
             status__in=(ImportStatus.PENDING, ImportStatus.RUNNING),
         )
@@ -323,8 +333,8 @@ def sales_import(
     )
     if running is not None:
         raise ImportRefused(ALREADY_RUNNING, batch=running.pk)
-    if mapping is not None and full_mapping(mapping) != detected_mapping(upload):
-        sales_preview(batch=upload, mapping=mapping)
+    if mapping is not None and full_mapping(mapping, upload.kind) != detected_mapping(upload):
+        import_preview(batch=upload, mapping=mapping)
         raise ImportRefused(MAPPING_CHANGED)
     _check_importable(upload, accept_partial=accept_partial)
 
@@ -337,9 +347,9 @@ def sales_import(
     upload.save(
         update_fields=["status", "progress", "accept_partial", "created_by", "created_at", "report"]
     )
-    from keyclients.web.ledger.tasks import run_sales_import
+    from keyclients.web.ledger.tasks import run_import
 
-    task = run_sales_import if background else run_sales_import.using(backend="immediate")
+    task = run_import if background else run_import.using(backend="immediate")
     task.enqueue(batch_id=upload.pk, ip=ip)
     upload.refresh_from_db()
     return upload
@@ -401,11 +411,11 @@ def _fail(batch_id: int, message: Promise | str, **params: object) -> None:
 class ImportOutcome:
     batch_id: int
     status: str
-    sales: int
+    rows: int
     clients_created: int
 
 
-def sales_import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
+def import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
     """The import task: parse the stored file and write it in one transaction.
 
     Progress and status are committed on their own, outside the data transaction, so the page
@@ -418,13 +428,13 @@ def sales_import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
     started = time.perf_counter()
     try:
         path = upload_path(batch)
-        sales = _read(path, file_name=batch.file_name, mapping=batch.mapping)
-        report = _preview_report(sales)
+        upload = _read(path, batch)
+        report = _preview_report(batch, upload)
         batch.report = report
         _check_importable(batch, accept_partial=batch.accept_partial)
         _set_progress(batch_id, PROGRESS_INSERTING)
         parsed = time.perf_counter()
-        written = _write(batch, sales.frame, report, ip=ip)
+        written = _write(batch, upload, report, ip=ip)
     except ImportRefused as refused:
         _fail(batch_id, refused.message, **refused.params)
         return ImportOutcome(batch_id, ImportStatus.FAILED, 0, 0)
@@ -452,25 +462,23 @@ def sales_import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
     logger.info(
         "import %s: %s rows parsed in %.2f s, written in %.2f s",
         batch_id,
-        written.sales,
+        written.rows,
         parsed - started,
         time.perf_counter() - parsed,
     )
-    return ImportOutcome(batch_id, ImportStatus.DONE, written.sales, written.clients_created)
+    return ImportOutcome(batch_id, ImportStatus.DONE, written.rows, written.clients_created)
 
 
 def _write(
-    batch: ImportBatch, frame: pl.DataFrame, report: dict[str, Any], *, ip: str | None
-) -> bulk.SalesWritten:
-    progress = _InsertProgress(batch.pk, frame.height)
+    batch: ImportBatch, upload: Upload, report: dict[str, Any], *, ip: str | None
+) -> writers.Written:
+    progress = _InsertProgress(batch.pk, writers.rows_to_write(upload))
     try:
         with transaction.atomic():
-            ids, created = bulk.client_ids(company=batch.company, batch=batch, frame=frame)
-            rows = bulk.sale_rows(frame, company_id=batch.company_id, batch_id=batch.pk, ids=ids)
-            count = bulk.insert_sales(rows, on_chunk=progress)
+            written = writers.write(batch, upload, progress=progress)
             batch.status = ImportStatus.DONE
             batch.progress = PROGRESS_DONE
-            batch.rows_imported = count
+            batch.rows_imported = written.rows
             batch.rows_read = report["rows_read"]
             batch.rows_skipped = report["rows_skipped"]
             batch.rows_rejected = report["rows_rejected"]
@@ -480,20 +488,19 @@ def _write(
             audit_record(
                 company=batch.company,
                 user=batch.created_by,
-                action=AuditAction.SALES_IMPORTED,
+                action=writers.IMPORTED[ImportKind(batch.kind)],
                 obj=batch,
                 ip=ip,
                 details={
                     "file": batch.file_name,
                     "sha256": batch.sha256,
-                    "rows": count,
-                    "clients_created": created,
+                    **written.details,
                     "rows_rejected": batch.rows_rejected,
                 },
             )
     finally:
         progress.close()
-    return bulk.SalesWritten(sales=count, clients_created=created)
+    return written
 
 
 def imports_fail_interrupted() -> int:
@@ -512,33 +519,34 @@ def imports_fail_interrupted() -> int:
 
 @dataclass(frozen=True)
 class UndoResult:
-    sales: int
+    rows: int  # the import's main lines: sales, payments or trial-balance clients
     clients: int
 
 
 @transaction.atomic
-def sales_import_undo(*, batch: ImportBatch, user: User, ip: str | None = None) -> UndoResult:
-    """Delete exactly the sales of one import, and the clients it created that have no sales
+def import_undo(*, batch: ImportBatch, user: User, ip: str | None = None) -> UndoResult:
+    """Delete exactly the rows of one import, and the clients it created that have nothing
     left; the batch stays in the history as undone."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportStatus.DONE:
         raise ImportRefused(NOT_UNDOABLE)
-    sales, _per_model = Sale.objects.filter(company=batch.company_id, batch=batch).delete()
-    created = Client.objects.filter(company=batch.company_id, import_batch=batch)
-    orphans = created.exclude(
-        Exists(Sale.objects.filter(company=batch.company_id, client=OuterRef("pk")))
-    )
-    _total, per_model = orphans.delete()
-    clients = per_model.get(Client._meta.label, 0)
-    created.update(import_batch=None)  # the clients that other imports' sales still use
+    deleted = writers.delete(batch)
     batch.status = ImportStatus.UNDONE
     batch.save(update_fields=["status"])
     audit_record(
         company=batch.company,
         user=user,
-        action=AuditAction.SALES_IMPORT_UNDONE,
+        action=writers.UNDONE[ImportKind(batch.kind)],
         obj=batch,
         ip=ip,
-        details={"file": batch.file_name, "sales_deleted": sales, "clients_deleted": clients},
+        details=deleted.details,
     )
-    return UndoResult(sales=sales, clients=clients)
+    return UndoResult(rows=deleted.rows, clients=deleted.clients)
+
+
+# The names of the sales-only version.
+sales_preview = import_preview
+sales_upload_discard = import_discard
+sales_import = import_confirm
+sales_import_run = import_run
+sales_import_undo = import_undo

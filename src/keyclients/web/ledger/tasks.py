@@ -14,9 +14,9 @@ from keyclients.web.warmup import company_pages_warm
 
 
 @task()
-def run_sales_import(*, batch_id: int, ip: str | None = None) -> dict[str, Any]:
-    outcome = services.sales_import_run(batch_id=batch_id, ip=ip)
+def run_import(*, batch_id: int, ip: str | None = None) -> dict[str, Any]:
+    outcome = services.import_run(batch_id=batch_id, ip=ip)
     if outcome.status == ImportStatus.DONE:
-        # The first dashboard after the import is then served from the cache (docs/performance.md).
+        # The first dashboard after the import is served from the cache (docs/performance.md).
         company_pages_warm(company=ImportBatch.objects.get(pk=batch_id).company)
     return asdict(outcome)

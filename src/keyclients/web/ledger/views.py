@@ -1,4 +1,5 @@
-"""The import page: upload, preview with the column mapping, confirm, progress, history, undo.
+"""The import page: upload (sales, payments, a bank statement, a trial balance), preview with the
+column mapping, confirm, progress, history, undo.
 
 Views stay thin: access helper -> service or selector -> render or redirect.
 """
@@ -14,9 +15,9 @@ from django.views.decorators.http import require_POST
 from keyclients.web.accounts.access import CompanyRequest, client_ip, company_view
 from keyclients.web.accounts.models import Role
 from keyclients.web.ledger import access as ledger_access
-from keyclients.web.ledger import selectors, services
-from keyclients.web.ledger.forms import MappingForm, UploadForm
-from keyclients.web.ledger.models import ImportBatch, ImportStatus
+from keyclients.web.ledger import readers, selectors, services
+from keyclients.web.ledger.forms import KIND_HELP, MappingForm, UploadForm
+from keyclients.web.ledger.models import ImportBatch, ImportKind, ImportStatus
 
 # Owners and finance import and undo; managers and viewers see the history (docs/decisions.md).
 IMPORTERS = (Role.OWNER, Role.FINANCE)
@@ -37,6 +38,7 @@ def _imports_page(
         "batches": selectors.import_history(company=request.membership.company),
         "can_import": _can_import(request),
         "form": form or UploadForm(),
+        "kind_help": KIND_HELP,
         "upload_error": error,
     }
     return render(request, "ledger/imports.html", context, status=status)
@@ -55,11 +57,12 @@ def import_upload(request: CompanyRequest) -> HttpResponse:
         return _imports_page(request, form, status=400)
     upload = form.cleaned_data["file"]
     try:
-        batch = services.sales_upload(
+        batch = services.import_upload(
             company=request.membership.company,
             user=request.user,
             file=upload,
             file_name=upload.name or "",
+            kind=form.cleaned_data["kind"],
         )
     except services.AlreadyImported as duplicate:
         messages.info(request, str(duplicate))
@@ -74,8 +77,16 @@ def _mapping_form(batch: ImportBatch, data: object = None) -> MappingForm:
         data,  # type: ignore[arg-type]
         columns=batch.report.get("columns", []),
         mapping=services.detected_mapping(batch),
+        roles=readers.KIND_ROLES[batch.kind],
+        required=readers.REQUIRED_ROLES[batch.kind],
         initial={"accept_partial": batch.accept_partial},
     )
+
+
+def _mapping_error(batch: ImportBatch) -> str:
+    if batch.kind == ImportKind.PAYMENTS:
+        return _("Choose a column for the payer, the amount and the date.")
+    return _("Choose a column for the client and for the amount.")
 
 
 @company_view(roles=IMPORTERS)
@@ -99,10 +110,10 @@ def import_preview(request: CompanyRequest, pk: int) -> HttpResponse:
     batch = ledger_access.get_import_batch(request, pk)
     form = _mapping_form(batch, request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a column for the client and for the amount."))
+        messages.error(request, _mapping_error(batch))
         return redirect("ledger:import_detail", pk=batch.pk)
     try:
-        services.sales_preview(batch=batch, mapping=form.mapping())
+        services.import_preview(batch=batch, mapping=form.mapping())
     except services.ImportRefused as refused:
         messages.error(request, str(refused))
     return redirect("ledger:import_detail", pk=batch.pk)
@@ -114,10 +125,10 @@ def import_confirm(request: CompanyRequest, pk: int) -> HttpResponse:
     batch = ledger_access.get_import_batch(request, pk)
     form = _mapping_form(batch, request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a column for the client and for the amount."))
+        messages.error(request, _mapping_error(batch))
         return redirect("ledger:import_detail", pk=batch.pk)
     try:
-        services.sales_import(
+        services.import_confirm(
             company=request.membership.company,
             user=request.user,
             upload=batch,
@@ -137,7 +148,7 @@ def import_confirm(request: CompanyRequest, pk: int) -> HttpResponse:
 def import_discard(request: CompanyRequest, pk: int) -> HttpResponse:
     batch = ledger_access.get_import_batch(request, pk)
     try:
-        services.sales_upload_discard(batch=batch)
+        services.import_discard(batch=batch)
     except services.ImportRefused as refused:
         messages.error(request, str(refused))
         return redirect("ledger:import_detail", pk=batch.pk)
@@ -164,16 +175,22 @@ def import_undo(request: CompanyRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return render(request, "ledger/import_undo.html", {"batch": batch})
     try:
-        result = services.sales_import_undo(batch=batch, user=request.user, ip=client_ip(request))
+        result = services.import_undo(batch=batch, user=request.user, ip=client_ip(request))
     except services.ImportRefused as refused:
         messages.error(request, str(refused))
         return redirect("ledger:imports")
-    messages.success(
-        request,
-        _(
-            "The import of %(file)s was undone: %(sales)s sales lines and %(clients)s clients "
+    values = {"file": batch.file_name, "rows": result.rows, "clients": result.clients}
+    if batch.kind in (ImportKind.PAYMENTS, ImportKind.BANK):
+        text = _("The import of %(file)s was undone: %(rows)s payments removed.")
+    elif batch.kind == ImportKind.TRIAL_BALANCE:
+        text = _(
+            "The import of %(file)s was undone: the balances of %(rows)s clients and their "
+            "revenue removed, and %(clients)s clients."
+        )
+    else:
+        text = _(
+            "The import of %(file)s was undone: %(rows)s sales lines and %(clients)s clients "
             "removed."
         )
-        % {"file": batch.file_name, "sales": result.sales, "clients": result.clients},
-    )
+    messages.success(request, text % values)
     return redirect("ledger:imports")

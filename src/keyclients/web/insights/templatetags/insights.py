@@ -56,3 +56,11 @@ def percent(value: object, decimals: int = 1) -> str:
 @register.filter
 def hhi_level(level: str | None) -> str:
     return str(HHI_LEVELS.get(level or "", ""))
+
+
+@register.filter
+def bucket_label(bucket: str | None) -> str:
+    """An aging bucket (`1_30`) in words (`1–30 days`)."""
+    from keyclients.web.insights.charts import BUCKET_LABELS
+
+    return str(BUCKET_LABELS.get(bucket or "", ""))
