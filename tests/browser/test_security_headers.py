@@ -44,6 +44,14 @@ def test_pages_draw_their_charts_without_a_policy_violation(live_server, page) -
         ("/clients/", []),
         ("/imports/", []),
         ("/members/", []),
+        ("/receivables/", []),
+        ("/forecast/", []),
+        ("/risk/", []),
+        ("/kaism/", []),
+        ("/my/", []),
+        ("/team/", []),
+        ("/audit/", []),
+        ("/privileges/", []),
     ]:
         response = page.goto(f"{live_server.url}{url}")
         assert response is not None and response.status == 200, url
