@@ -153,15 +153,31 @@ def payments_frame(*, company: Company) -> pl.DataFrame:
 
 def dossier_facts_frame(*, company: Company) -> pl.DataFrame:
     """Per client: whether a decision maker and a champion are recorded, and the number of
-    active contacts. EMPTY UNTIL THE MERGE wires the dossier's `clients.Contact` here; a
-    client missing from the frame has no dossier (its relationship depth is unknown)."""
-    del company
-    return pl.DataFrame(schema=DOSSIER_FACTS_SCHEMA)
+    active contacts, from the dossier (`clients.Contact`); a client missing from the frame
+    has no dossier (its relationship depth is unknown)."""
+    from keyclients.web.clients.selectors import contacts_frame
+
+    return _by_client_id(company, contacts_frame(company=company), DOSSIER_FACTS_SCHEMA)
 
 
 def last_interactions_frame(*, company: Company) -> pl.DataFrame:
-    """Per client: the date of its last interaction. EMPTY UNTIL THE MERGE wires the
-    dossier's `clients.Interaction` here. While a company has recorded no interaction at all,
-    the "no contact" signal is not evaluated (docs/decisions.md)."""
-    del company
-    return pl.DataFrame(schema=LAST_INTERACTION_SCHEMA)
+    """Per client, the date of its last interaction (`clients.Interaction`)."""
+    from keyclients.web.clients.selectors import last_interactions
+
+    return _by_client_id(company, last_interactions(company=company), LAST_INTERACTION_SCHEMA)
+
+
+def _by_client_id(
+    company: Company, frame: pl.DataFrame, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """A dossier frame keyed by `client_key`, re-keyed by the ledger's `client_id`."""
+    from keyclients.web.ledger.models import Client
+
+    ids = pl.DataFrame(
+        list(Client.objects.filter(company=company).values_list("pk", "key")),
+        schema={"client_id": pl.Int64(), "client_key": pl.String()},
+        orient="row",
+    )
+    return frame.join(ids, on="client_key", how="inner").select(
+        pl.col(name).cast(dtype) for name, dtype in schema.items()
+    )
