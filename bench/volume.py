@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -342,6 +343,8 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    # Stopped (Ctrl+C, kill): the throwaway cluster and the work folder are removed all the same.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     sys.path.insert(0, str(BENCH))
     from pgcluster import throwaway_postgres
 

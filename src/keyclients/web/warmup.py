@@ -3,8 +3,9 @@
 An import changes the company's data version, so the next overview or clients list would
 recompute everything: at a million sales lines that is seconds of SQL GROUP BY and core figures
 (docs/performance.md). The worker, which has just imported, computes them for the default
-period (LTM) instead, into the cache the web server reads too (a file cache in the data folder),
-so the first page after an import is served warm. A failure here never fails the import.
+period (LTM) — overview, clients list, key clients and warnings — into the cache the web server
+reads too (a file cache in the data folder), so the first page after an import is served warm.
+A failure here never fails the import.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def company_pages_warm(*, company: Company) -> float | None:
     """Compute and cache the default views of the company's dashboards; seconds it took."""
     if not getattr(settings, "WARM_CACHE_AFTER_IMPORT", False):
         return None
-    from keyclients.web.insights import selectors
+    from keyclients.web.insights import kaism_selectors, selectors
+    from keyclients.web.insights.criteria import kaism_settings
     from keyclients.web.insights.periods import ltm_period
 
     started = time.perf_counter()
@@ -36,6 +38,13 @@ def company_pages_warm(*, company: Company) -> float | None:
         figures = selectors.concentration_settings(company=company)
         selectors.overview(sales=sales, period=period, settings=figures)
         selectors.client_table(sales=sales, period=period, settings=figures)
+        # The key clients and early warnings beside them (KAISM, scores, signals).
+        kaism_selectors.kaism_data(
+            sales=sales,
+            settings=figures,
+            kaism=kaism_settings(company=company),
+            today=timezone.localdate(),
+        )
     except Exception:
         logger.exception("warming the cache of company %s failed", company.pk)
         return None
