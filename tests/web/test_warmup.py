@@ -30,3 +30,41 @@ class WarmUpTests(InsightsTestCase):
             assert company_pages_warm(company=self.company_a) is None  # off in the tests
             with self.assertNumQueries(OVERVIEW_QUERIES_COLD):
                 assert self.client.get("/").status_code == 200
+
+
+def test_one_build_per_key_and_a_process_memory_in_front_of_the_shared_cache() -> None:
+    import threading
+
+    from django.core.cache import cache, caches
+
+    from keyclients.web.cache_once import cached_once
+
+    two_layers = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "l"},
+    }
+    builds: list[int] = []
+    started = threading.Barrier(8)
+
+    def build() -> int:
+        builds.append(1)
+        return 42
+
+    def ask() -> None:
+        started.wait()
+        assert cached_once("version-1:overview", build, 60) == 42
+
+    with override_settings(CACHES=two_layers):
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(builds) == 1  # the other seven waited for the first one's result
+        cache.clear()  # the shared cache lost it: this process still has it
+        assert cached_once("version-1:overview", build, 60) == 42
+        assert len(builds) == 1
+        caches["local"].clear()
+        cache.clear()
+        assert cached_once("version-1:overview", build, 60) == 42
+        assert len(builds) == 2

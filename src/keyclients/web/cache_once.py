@@ -13,9 +13,14 @@ import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import cache, caches
 
 T = TypeVar("T")
+# A memory cache of this process in front of the shared one: the keys name the data version,
+# so an entry never goes stale, and a hit here skips reading and unpickling the shared file
+# cache's compressed copy (bench/load.py: that doubled the cost of a warm page).
+LOCAL = "local"
 
 
 class _KeyLock:
@@ -36,17 +41,22 @@ def cached_once(key: str, build: Callable[[], T], timeout: int | None) -> T:
     Nested calls for other keys are fine (each key has its own lock); a build must not ask
     for its own key.
     """
-    value: T | None = cache.get(key)
+    local = caches[LOCAL] if LOCAL in settings.CACHES else None
+    value: T | None = local.get(key) if local is not None else None
     if value is not None:
         return value
-    with _guard:
-        holder = _locks.get(key)
-        if holder is None:
-            holder = _KeyLock()
-            _locks[key] = holder
-    with holder.lock:
-        value = cache.get(key)
-        if value is None:
-            value = build()
-            cache.set(key, value, timeout)
+    value = cache.get(key)
+    if value is None:
+        with _guard:
+            holder = _locks.get(key)
+            if holder is None:
+                holder = _KeyLock()
+                _locks[key] = holder
+        with holder.lock:
+            value = cache.get(key)
+            if value is None:
+                value = build()
+                cache.set(key, value, timeout)
+    if local is not None:
+        local.set(key, value, timeout)
     return value

@@ -157,13 +157,16 @@ UPLOAD_MAX_BYTES = env.envint("KEYCLIENTS_UPLOAD_MAX_MB", 256) * 1024 * 1024
 # One cache for the web server and the task worker (a file cache in the data folder): the
 # worker warms the dashboards after an import (keyclients.web.warmup), the login throttle's
 # counters hold across processes. KEYCLIENTS_CACHE=memory keeps it per process (the tests).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(DATA_DIR / "cache"),
-        "OPTIONS": {"MAX_ENTRIES": 2000},
+# With files, a memory cache of each process sits in front of it (keyclients.web.cache_once).
+if env.envchoice("KEYCLIENTS_CACHE", "files", {"files", "memory"}) == "files":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
-    if env.envchoice("KEYCLIENTS_CACHE", "files", {"files", "memory"}) == "files"
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 WARM_CACHE_AFTER_IMPORT = env.envbool("KEYCLIENTS_WARM_CACHE", True)
