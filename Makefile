@@ -9,7 +9,8 @@ MANAGE := KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(BIN)/python -m keyclients.web
 # `make test-postgres` expects a server here; .ci/run starts a throwaway one on this port.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:54329/keyclients
 
-.PHONY: demo test test-postgres lint check chromium screenshots messages bench bench-dashboard clean
+.PHONY: demo test test-postgres lint check chromium screenshots messages bench bench-dashboard \
+	bench-volume bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,7 @@ lint: $(STAMP)
 check: $(STAMP)
 	$(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
+	KEYCLIENTS_HTTPS=1 DEBUG=0 $(MANAGE) check --deploy --fail-level WARNING
 
 # Refresh docs/screenshots from the browser tests.
 screenshots: $(STAMP) chromium
@@ -56,8 +58,9 @@ test-postgres: $(STAMP)
 messages: $(STAMP)
 	cd src/keyclients/web && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
 		-m keyclients.web makemessages -l ru --add-location file --no-obsolete \
-		--ignore 'ledger/*' --ignore 'insights/*' --ignore 'forecast/*' --ignore 'clients/*'
-	for app in ledger insights forecast clients; do \
+		--ignore 'ledger/*' --ignore 'insights/*' --ignore 'forecast/*' --ignore 'clients/*' \
+		--ignore 'security/*'
+	for app in ledger insights forecast clients security; do \
 		(cd src/keyclients/web/$$app && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
 		-P -m keyclients.web makemessages -l ru --add-location file --no-obsolete) || exit 1; \
 	done
@@ -69,10 +72,21 @@ bench: $(STAMP)
 	$(BIN)/python bench/receivables.py
 	$(BIN)/python bench/analyze.py
 	$(BIN)/python bench/import_sqlite.py
+	$(BIN)/python bench/volume.py --rows 100000
 
 # The overview dashboard with 10,000 clients and 1,000,000 sales lines (SQLite, ~1 minute).
 bench-dashboard: $(STAMP)
 	$(BIN)/python bench/dashboard.py
+
+# Data volume (docs/performance.md): import vs the bulk-load floor, peak memory, page times, on
+# SQLite and a throwaway PostgreSQL cluster. 10M lines is opt-in: SIZES="100000 1000000 10000000".
+SIZES ?= 100000 1000000
+bench-volume: $(STAMP)
+	$(BIN)/python bench/volume.py $(foreach n,$(SIZES),--rows $(n))
+
+# 50 users on `keyclients serve` for 60 s, loopback only (docs/reliability.md).
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

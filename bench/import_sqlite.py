@@ -47,10 +47,11 @@ HEADER = ["Дата", "Документ", "Контрагент", "ИНН", "С�
           "Номенклатура"]  # fmt: skip
 
 
-def build_sales_csv(path: Path, rows: int, seed: int = SEED) -> None:
-    """A 1C-like sales export: documents of 1-4 lines in date order, Zipf-like client sizes."""
+def build_sales_csv(path: Path, rows: int, seed: int = SEED, clients: int | None = None) -> None:
+    """A 1C-like sales export: documents of 1-4 lines in date order, Zipf-like client sizes;
+    `clients` (default: one per 50 lines, at most 20,000) clients."""
     rng = np.random.default_rng(seed)
-    clients = max(1, min(CLIENTS, rows // 50))
+    clients = max(1, min(rows, clients) if clients else min(CLIENTS, rows // 50))
     number = pl.Series(np.arange(1, clients + 1)).cast(pl.String).str.zfill(5)
     names = (pl.lit("ООО «Клиент ") + number + pl.lit("»")).alias("n")
     names_list = pl.select(names).to_series().to_list()

@@ -24,6 +24,10 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["KEYCLIENTS_DATA_DIR"] = data_dir
     # Background tasks run inline in tests; one test runs a real worker on the database backend.
     os.environ["TASKS_BACKEND"] = "immediate"
+    # Each test computes the pages it asks for (query counts are pinned): no warm-up after
+    # an import, and a cache of this process only.
+    os.environ["KEYCLIENTS_WARM_CACHE"] = "0"
+    os.environ["KEYCLIENTS_CACHE"] = "memory"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "keyclients.web.settings")
     import django
 
@@ -42,3 +46,12 @@ def real() -> Path:
     if not REAL.is_dir():
         pytest.fail(f"../shared/data/real is missing (looked in {REAL})")
     return REAL
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache: no figures, no login-throttle counters of an
+    earlier test (five failed logins anywhere in the suite would lock a user out)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -29,7 +29,10 @@ class LoginTests(CompanyTestCase):
     def test_it_refuses_a_wrong_password(self) -> None:
         response = self.client.post(LOGIN_URL, {"username": "alice", "password": "nope"})
         self.assertEqual(response.status_code, 200)
-        self.assertFalse(AuditEvent.objects.exists())
+        # Only the failure is audited (tests/web/test_security.py), never a login.
+        self.assertEqual(
+            list(AuditEvent.objects.values_list("action", flat=True)), [AuditAction.LOGIN_FAILED]
+        )
         self.assertRedirects(
             self.client.get("/"), f"{LOGIN_URL}?next=/", fetch_redirect_response=False
         )

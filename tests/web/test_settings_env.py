@@ -105,7 +105,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(
             cursor.execute("PRAGMA journal_mode")
             assert cursor.fetchone()[0] == "wal"
             cursor.execute("PRAGMA busy_timeout")
-            assert cursor.fetchone()[0] == 5000
+            assert cursor.fetchone()[0] == env.SQLITE_BUSY_TIMEOUT_MS == 60_000
     finally:
         connection.close()
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from . import common
+from .admin import backup, restore
 from .cashflow import cashflow
 from .common import (
     AmountOpt,
@@ -36,6 +37,8 @@ app = typer.Typer(
 )
 app.command()(receivables)
 app.command()(cashflow)
+app.command()(backup)
+app.command()(restore)
 
 
 @app.command()

@@ -21,6 +21,14 @@ def _configure(data_dir: Path | str | None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
 
 
+def setup_django(data_dir: Path | str | None = None) -> None:
+    """Django set up on the data folder, for commands that use the database (backup, restore)."""
+    _configure(data_dir)
+    import django
+
+    django.setup()
+
+
 def manage(argv: list[str]) -> None:
     """Django's management commands: `manage(["migrate"])`, `manage(["createsuperuser"])`."""
     _configure(None)
@@ -86,6 +94,54 @@ def stop_worker(worker: subprocess.Popen[bytes] | None, *, timeout: float = 10) 
         worker.wait()
 
 
+class WorkerSupervisor:
+    """Keeps one `db_worker` running beside the server: when it dies (killed, out of memory),
+    the import it was running is marked failed (its transaction was rolled back) and a new
+    worker starts, so the queue goes on without restarting the server (docs/reliability.md)."""
+
+    RESTART_DELAY = 1.0
+
+    def __init__(self) -> None:
+        self.worker = start_worker()
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        if self.worker is not None:
+            self._thread = threading.Thread(target=self._watch, name="worker-supervisor")
+            self._thread.daemon = True
+            self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(self.RESTART_DELAY):
+            worker = self.worker
+            if worker is None or worker.poll() is None:
+                continue
+            print(
+                f"keyclients: the task worker exited ({worker.returncode}); restarting it",
+                file=sys.stderr,
+                flush=True,
+            )
+            try:
+                from django.db import connection
+
+                from keyclients.web.ledger.services import imports_fail_interrupted
+
+                imports_fail_interrupted()
+                connection.close()
+            except Exception as error:  # the database may be briefly unavailable: retry later
+                print(f"keyclients: cannot mark interrupted imports: {error}", file=sys.stderr)
+                continue
+            if not self._stopping.is_set():
+                self.worker = start_worker()
+                self.restarts += 1
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        stop_worker(self.worker)
+
+
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
     # SIGTERM (systemd, docker stop, a test) unwinds like Ctrl+C, so the worker is stopped too.
     raise SystemExit(0)
@@ -109,18 +165,27 @@ def prepare(data_dir: Path | str | None = None) -> None:
 def _serve_prepared(*, host: str, port: int, threads: int) -> None:
     import waitress
 
+    from keyclients.web.security.middleware import server_body_limit
     from keyclients.web.wsgi import application
 
-    worker = start_worker()
+    supervisor = WorkerSupervisor()
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if in_main_thread else None
     try:
         print(f"keyclients: http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-        waitress.serve(application, host=host, port=port, threads=threads)
+        # The same body limit as the app's: waitress refuses a larger body (declared or chunked)
+        # while receiving it, before buffering it to disk (docs/reliability.md).
+        waitress.serve(
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=server_body_limit(),
+        )
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
-        stop_worker(worker)
+        supervisor.stop()
 
 
 def serve(

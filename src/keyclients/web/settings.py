@@ -9,6 +9,11 @@ CSRF_TRUSTED_ORIGINS comma-separated origins, for a reverse proxy in front (defa
 TIME_ZONE            default Europe/Moscow
 TASKS_BACKEND        database (default: `keyclients serve` runs a worker) or immediate (inline;
                      the tests use it)
+KEYCLIENTS_HTTPS     1: served over HTTPS behind a proxy that sets X-Forwarded-Proto — secure
+                     cookies, HSTS, redirect to https (default 0, so `make demo` works over http)
+KEYCLIENTS_UPLOAD_MAX_MB  the largest upload, in MB (default 256)
+SESSION_DAYS         days a login lasts (default 14); SESSION_BROWSER_CLOSE=1 ends it with the
+                     browser
 """
 
 from __future__ import annotations
@@ -41,10 +46,14 @@ INSTALLED_APPS = [
     "keyclients.web.insights",
     "keyclients.web.forecast",
     "keyclients.web.clients",
+    "keyclients.web.security",
 ]
 
 MIDDLEWARE = [
+    # First: a too-large body is refused before anything reads it (docs/reliability.md).
+    "keyclients.web.security.middleware.UploadLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "keyclients.web.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -53,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "keyclients.web.security.storage.StorageErrorMiddleware",
 ]
 
 ROOT_URLCONF = "keyclients.web.urls"
@@ -125,3 +135,38 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Security (docs/reliability.md): `manage.py check --deploy` is clean with DEBUG off and
+# KEYCLIENTS_HTTPS=1. waitress speaks plain HTTP, so HTTPS means a proxy in front that
+# terminates TLS and sets X-Forwarded-Proto (and strips it from clients).
+SECURE_REFERRER_POLICY = "same-origin"
+HTTPS = env.envbool("KEYCLIENTS_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_AGE = env.envint("SESSION_DAYS", 14) * 24 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.envbool("SESSION_BROWSER_CLOSE", False)
+# Login throttling: 5 failures per username + IP lock the pair out for 15 minutes.
+AUTHENTICATION_BACKENDS = ["keyclients.web.security.auth.ThrottledModelBackend"]
+UPLOAD_MAX_BYTES = env.envint("KEYCLIENTS_UPLOAD_MAX_MB", 256) * 1024 * 1024
+# One cache for the web server and the task worker (a file cache in the data folder): the
+# worker warms the dashboards after an import (keyclients.web.warmup), the login throttle's
+# counters hold across processes. KEYCLIENTS_CACHE=memory keeps it per process (the tests).
+# With files, a memory cache of each process sits in front of it (keyclients.web.cache_once).
+if env.envchoice("KEYCLIENTS_CACHE", "files", {"files", "memory"}) == "files":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+WARM_CACHE_AFTER_IMPORT = env.envbool("KEYCLIENTS_WARM_CACHE", True)

@@ -105,6 +105,12 @@ class AuditAction(models.TextChoices):
     PERSONAL_DATA_ERASED = "personal_data_erased", _("Personal data erased")
     CLIENT_CREATED = "client_created", _("Client created")
     CLIENT_HANDED_OFF = "client_handed_off", _("Client handed off to a farmer")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGIN_LOCKED = "login_locked", _("Login locked after failed attempts")
+    LOGIN_REFUSED = "login_refused", _("Login refused while locked")
+    LOGOUT = "logout", _("Logged out")
+    CLIENTS_EXPORTED = "clients_exported", _("Clients exported")
+    DATABASE_RESTORED = "database_restored", _("Database restored from a backup")
 
 
 class AuditEvent(models.Model):

@@ -68,6 +68,9 @@ def embed_options(language: str) -> dict[str, Any]:
     locale = _LOCALES.get(language, _LOCALES["en"])
     return {
         "actions": False,
+        # Vega's expression interpreter instead of `new Function`: no 'unsafe-eval' in the
+        # Content-Security-Policy (keyclients.web.security.middleware).
+        "ast": True,
         "renderer": "svg",
         "formatLocale": vl_convert.get_format_locale(locale),
         "timeFormatLocale": vl_convert.get_time_format_locale(locale),

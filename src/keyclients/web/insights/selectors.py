@@ -20,7 +20,6 @@ from datetime import date
 from typing import Any, TypeVar
 
 import polars as pl
-from django.core.cache import cache
 from django.db import connection
 
 from keyclients.core.analytics.concentration import (
@@ -37,6 +36,7 @@ from keyclients.core.analytics.concentration import (
 )
 from keyclients.web.accounts.models import Company, Role
 from keyclients.web.accounts.selectors import member_list
+from keyclients.web.cache_once import cached_once
 from keyclients.web.insights.models import ScoreEntry
 from keyclients.web.insights.periods import Period
 from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
@@ -262,11 +262,8 @@ class CompanySales:
 
 
 def _cached(key: str, build: Callable[[], T]) -> T:
-    value: T | None = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, CACHE_TIMEOUT)
-    return value
+    # One thread computes a missing entry, the others wait for it (keyclients.web.cache_once).
+    return cached_once(key, build, CACHE_TIMEOUT)
 
 
 def company_sales(*, company: Company) -> CompanySales:

@@ -96,3 +96,29 @@ def loss_rates_update(
         details={"before": before, "after": section["loss_rates"]},
     )
     return company
+
+
+def client_list_export_record(
+    *,
+    company: Company,
+    user: User,
+    ip: str | None,
+    rows: int,
+    date_from: str,
+    date_to: str,
+    query: str,
+) -> None:
+    """An export of the clients list leaves an audit event: who took which data, and when."""
+    audit_record(
+        company=company,
+        user=user,
+        action=AuditAction.CLIENTS_EXPORTED,
+        ip=ip,
+        details={
+            "format": "xlsx",
+            "rows": rows,
+            "from": date_from,
+            "to": date_to,
+            "query": query[:500],
+        },
+    )

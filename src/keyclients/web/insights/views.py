@@ -170,6 +170,15 @@ def client_export(request: CompanyRequest) -> HttpResponse:
     content = exports.client_list_xlsx(
         context["rows"], period=period, currency=request.membership.company.currency
     )
+    services.client_list_export_record(
+        company=request.membership.company,
+        user=request.user,
+        ip=client_ip(request),
+        rows=context["rows"].height,
+        date_from=period.date_from.isoformat(),
+        date_to=period.date_to.isoformat(),
+        query=request.GET.urlencode(),
+    )
     response = HttpResponse(content, content_type=XLSX)
     name = f"clients-{period.date_from:%Y-%m}-{period.date_to:%Y-%m}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -230,6 +230,48 @@ def insert_sql(model: type[models.Model] = Sale, columns: tuple[str, ...] = SALE
     return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({values})"
 
 
+def copy_sql(model: type[models.Model], columns: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    # Unquoted empty cells are NULL (dates, amounts); text columns that may not be NULL read
+    # them as empty text.
+    text = [
+        quote(c)
+        for c in columns
+        if (field := model._meta.get_field(c)).get_internal_type() in ("CharField", "TextField")
+        and not field.null
+    ]
+    force = f", FORCE_NOT_NULL ({', '.join(text)})" if text else ""
+    return f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN (FORMAT csv{force})"
+
+
+def _copy_rows(
+    rows: pl.DataFrame,
+    *,
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    on_chunk: Callable[[int], None] | None,
+) -> int:
+    """PostgreSQL: COPY, one statement per chunk, the chunk written as CSV by Polars. About
+    5 times faster than executemany, which sends a statement per line (bench/volume.py)."""
+    sql = copy_sql(model, columns)
+    written = 0
+    with connection.cursor() as cursor:
+        # Foreign keys checked line by line as they come, not queued to the commit: a million
+        # deferred checks cost the server memory and took longer (bench/volume.py).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for chunk in rows.iter_slices(CHUNK_ROWS):
+            payload = chunk.write_csv(include_header=False, null_value="").encode("utf-8")
+            with cursor.cursor.copy(sql) as copy:
+                copy.write(payload)
+            written += chunk.height
+            if on_chunk is not None:
+                on_chunk(written)
+        # Back to Django's default for its keys (after an error the transaction is rolled back).
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return written
+
+
 def insert_sales(rows: pl.DataFrame, *, on_chunk: Callable[[int], None] | None = None) -> int:
     """Insert `sale_rows(...)` in chunks; `on_chunk(rows written so far)` after each one.
 
@@ -246,6 +288,8 @@ def insert_rows(
     on_chunk: Callable[[int], None] | None = None,
 ) -> int:
     """Insert rows (already in `columns` order) into `model`'s table, as `insert_sales` does."""
+    if connection.vendor == "postgresql":
+        return _copy_rows(rows, model=model, columns=columns, on_chunk=on_chunk)
     sql = insert_sql(model, columns)
     written = 0
     sqlite = connection.vendor == "sqlite"

@@ -20,12 +20,12 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -39,6 +39,7 @@ from keyclients.web.ledger.models import Client, ImportBatch, ImportKind, Import
 from keyclients.web.ledger.payments import payments_already_imported
 from keyclients.web.ledger.readers import PREVIEW_ROWS as PREVIEW_ROWS  # re-exported
 from keyclients.web.ledger.readers import Upload
+from keyclients.web.security.storage import storage_error_message
 
 logger = logging.getLogger(__name__)
 
@@ -134,17 +135,31 @@ def upload_path(batch: ImportBatch) -> Path:
     return Path(settings.UPLOADS_DIR) / batch.stored_name
 
 
+def display_file_name(file_name: str) -> str:
+    """The user's file name as text to show: no folders, no control characters (a NUL byte
+    cannot even be stored by PostgreSQL). It never reaches a path: files get generated names."""
+    name = "".join(ch for ch in PurePath(file_name.replace("\\", "/")).name if ch.isprintable())
+    return name[: ImportBatch._meta.get_field("file_name").max_length or 255] or "upload"
+
+
 def _store(file: IO[bytes]) -> tuple[str, str, Path]:
     """Copy the upload into UPLOADS_DIR under a generated name; (name, sha256, path)."""
     directory = Path(settings.UPLOADS_DIR)
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     stored_name = uuid.uuid4().hex
     path = directory / stored_name
     digest = hashlib.sha256()
-    with path.open("xb") as target:
-        for chunk in iter(lambda: file.read(READ_CHUNK), b""):
-            digest.update(chunk)
-            target.write(chunk)
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with path.open("xb") as target:
+            for chunk in iter(lambda: file.read(READ_CHUNK), b""):
+                digest.update(chunk)
+                target.write(chunk)
+    except OSError as error:  # a full disk or a read-only folder: say so, keep nothing
+        path.unlink(missing_ok=True)
+        message = storage_error_message(error)
+        if message is None:
+            raise
+        raise ImportRefused(message) from error
     return stored_name, digest.hexdigest(), path
 
 
@@ -205,7 +220,7 @@ def import_upload(
         duplicate = done_batch_with(company=company, sha256=sha256)
         if duplicate is not None:
             raise AlreadyImported(duplicate)
-        name = Path(file_name).name[: ImportBatch._meta.get_field("file_name").max_length or 255]
+        name = display_file_name(file_name)
         batch = ImportBatch(
             company=company,
             kind=readers.detect_kind(path, kind),
@@ -427,6 +442,17 @@ def import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
         # Another import of the same content finished first (importbatch_done_once).
         logger.warning("import %s lost a race with an import of the same file", batch_id)
         _fail(batch_id, NOT_WAITING)
+        return ImportOutcome(batch_id, ImportStatus.FAILED, 0, 0)
+    except (OSError, DatabaseError) as error:
+        # The transaction was rolled back whole; a full disk or a read-only database is said
+        # so (a real bug goes on to the generic message and the log).
+        message = storage_error_message(error)
+        if message is None:
+            logger.exception("import %s failed", batch_id)
+            _fail(batch_id, FAILED_UNEXPECTEDLY)
+            raise
+        logger.error("import %s failed: %s", batch_id, error)
+        _fail(batch_id, message)
         return ImportOutcome(batch_id, ImportStatus.FAILED, 0, 0)
     except Exception:
         logger.exception("import %s failed", batch_id)

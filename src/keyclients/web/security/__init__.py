@@ -1,0 +1,1 @@
+"""Guards of the web app: request size, security headers, login throttling, audit of sign-ins."""

@@ -1,0 +1,70 @@
+"""After an import the worker warms the dashboards, so the first overview and clients list
+are served from the cache (docs/performance.md)."""
+
+from __future__ import annotations
+
+from django.test import override_settings
+
+from keyclients.web.warmup import company_pages_warm
+
+from .insights_fixtures import InsightsTestCase, add_demo_sales
+from .test_insights_overview import OVERVIEW_QUERIES_COLD, OVERVIEW_QUERIES_WARM, today
+
+
+class WarmUpTests(InsightsTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        add_demo_sales(self.company_a)
+        self.login(self.alice)
+        self.client.get("/members/")  # the session knows the current company
+
+    def test_the_overview_after_a_warm_up_costs_what_a_warm_page_costs(self) -> None:
+        with today(), override_settings(WARM_CACHE_AFTER_IMPORT=True):
+            assert company_pages_warm(company=self.company_a) is not None
+            with self.assertNumQueries(OVERVIEW_QUERIES_WARM):
+                assert self.client.get("/").status_code == 200
+            assert self.client.get("/clients/").status_code == 200
+
+    def test_without_the_warm_up_the_first_overview_computes(self) -> None:
+        with today():
+            assert company_pages_warm(company=self.company_a) is None  # off in the tests
+            with self.assertNumQueries(OVERVIEW_QUERIES_COLD):
+                assert self.client.get("/").status_code == 200
+
+
+def test_one_build_per_key_and_a_process_memory_in_front_of_the_shared_cache() -> None:
+    import threading
+
+    from django.core.cache import cache, caches
+
+    from keyclients.web.cache_once import cached_once
+
+    two_layers = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "l"},
+    }
+    builds: list[int] = []
+    started = threading.Barrier(8)
+
+    def build() -> int:
+        builds.append(1)
+        return 42
+
+    def ask() -> None:
+        started.wait()
+        assert cached_once("version-1:overview", build, 60) == 42
+
+    with override_settings(CACHES=two_layers):
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(builds) == 1  # the other seven waited for the first one's result
+        cache.clear()  # the shared cache lost it: this process still has it
+        assert cached_once("version-1:overview", build, 60) == 42
+        assert len(builds) == 1
+        caches["local"].clear()
+        cache.clear()
+        assert cached_once("version-1:overview", build, 60) == 42
+        assert len(builds) == 2
