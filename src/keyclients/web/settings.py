@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "keyclients.web.accounts",
     "keyclients.web.ledger",
     "keyclients.web.insights",
+    "keyclients.web.reports",
+    "keyclients.web.api",
+    "ninja",  # django-ninja: serves the API docs' Swagger UI from its own static files
 ]
 
 MIDDLEWARE = [
