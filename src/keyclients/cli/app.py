@@ -26,6 +26,7 @@ from .common import (
     StrictOpt,
 )
 from .receivables import receivables
+from .report import report
 
 app = typer.Typer(
     name="keyclients",
@@ -36,6 +37,7 @@ app = typer.Typer(
 )
 app.command()(receivables)
 app.command()(cashflow)
+app.command()(report)
 
 
 @app.command()

@@ -27,6 +27,9 @@ SECOND_SEED = 7
 SECOND_CLIENTS = 60
 # Demo mode only: every demo user logs in with this password.
 DEMO_PASSWORD = "demo"
+# Demo mode only: the owner's API token in the first company is kc_<company id>_<this>.
+DEMO_TOKEN_SECRET = "demo-owner"
+DEMO_TOKEN_NAME = "demo"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,19 @@ class DemoCompanySetup:
 class DemoSetup:
     companies: list[DemoCompanySetup]
     users: list[DemoUser]
+    api_token: str  # the owner's well-known demo token (first company)
+
+
+def _demo_token(company: Company, owner: User) -> str:
+    """The owner's demo API token, made once; only its hash is stored, as for any token."""
+    from keyclients.web.api.models import ApiToken
+    from keyclients.web.api.services import token_create, token_hash
+
+    membership = Membership.objects.get(company=company, user=owner)
+    raw = f"kc_{company.pk}_{DEMO_TOKEN_SECRET}"
+    if not ApiToken.objects.filter(company=company, key_hash=token_hash(raw)).exists():
+        token_create(membership=membership, name=DEMO_TOKEN_NAME, secret=DEMO_TOKEN_SECRET)
+    return raw
 
 
 def _user(username: str) -> User:
@@ -143,16 +159,16 @@ def demo_setup(*, files_dir: Path) -> DemoSetup:
     roles = {demo_user.username: demo_user.role for demo_user in DEMO_USERS}
     for username in SECOND_COMPANY_USERS:
         _member(second, users[username], roles[username])
+    companies = [
+        _load(first, owner, seed=DEMO_SEED, clients=300, files_dir=files_dir / "demo"),
+        _load(
+            second,
+            owner,
+            seed=SECOND_SEED,
+            clients=SECOND_CLIENTS,
+            files_dir=files_dir / "second",
+        ),
+    ]
     return DemoSetup(
-        companies=[
-            _load(first, owner, seed=DEMO_SEED, clients=300, files_dir=files_dir / "demo"),
-            _load(
-                second,
-                owner,
-                seed=SECOND_SEED,
-                clients=SECOND_CLIENTS,
-                files_dir=files_dir / "second",
-            ),
-        ],
-        users=list(DEMO_USERS),
+        companies=companies, users=list(DEMO_USERS), api_token=_demo_token(first, owner)
     )

@@ -21,6 +21,14 @@ def _configure(data_dir: Path | str | None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
 
 
+def setup(data_dir: Path | str | None = None) -> None:
+    """Django set up on the data folder (no migration): for commands that read the database."""
+    _configure(data_dir)
+    import django
+
+    django.setup()
+
+
 def manage(argv: list[str]) -> None:
     """Django's management commands: `manage(["migrate"])`, `manage(["createsuperuser"])`."""
     _configure(None)
@@ -156,6 +164,8 @@ def demo(
     print(f"Open {url} and log in (password for everyone: {DEMO_PASSWORD}):")
     for user in setup.users:
         print(f"  {user.username:<8} {user.role.label}")
+    print(f"API (docs at {url}api/docs), as the owner of {setup.companies[0].company.name}:")
+    print(f'  curl -H "Authorization: Bearer {setup.api_token}" {url}api/me')
     if open_browser:
         # A moment later, so the server is listening when the browser asks.
         timer = threading.Timer(1.0, _open_browser, args=[url])

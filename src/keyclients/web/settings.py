@@ -9,6 +9,9 @@ CSRF_TRUSTED_ORIGINS comma-separated origins, for a reverse proxy in front (defa
 TIME_ZONE            default Europe/Moscow
 TASKS_BACKEND        database (default: `keyclients serve` runs a worker) or immediate (inline;
                      the tests use it)
+EMAIL_HOST           SMTP server for the monthly reports (default none: no e-mail is sent);
+EMAIL_PORT           587 by default; EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (1),
+                     EMAIL_USE_SSL (0), DEFAULT_FROM_EMAIL (keyclients@localhost)
 """
 
 from __future__ import annotations
@@ -121,6 +124,17 @@ STORAGES = {
 }
 # Serve straight from the apps' static folders too, so a fresh checkout works at once.
 WHITENOISE_USE_FINDERS = True
+
+# E-mail (the monthly reports): SMTP when EMAIL_HOST is set; the tests use Django's locmem.
+EMAIL_HOST = env.envstr("EMAIL_HOST", "")
+EMAIL_PORT = env.envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env.envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.envbool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env.envbool("EMAIL_USE_SSL", False)
+if EMAIL_USE_SSL:
+    EMAIL_USE_TLS = False  # Django refuses both at once; SSL asked for explicitly wins
+DEFAULT_FROM_EMAIL = env.envstr("DEFAULT_FROM_EMAIL", "keyclients@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

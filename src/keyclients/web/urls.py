@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from keyclients.web.api.api import api
+
 urlpatterns = [
     path(
         "accounts/login/",
@@ -24,4 +26,7 @@ urlpatterns = [
     path("", include("keyclients.web.accounts.urls")),
     path("", include("keyclients.web.insights.urls")),
     path("", include("keyclients.web.ledger.urls")),
+    path("", include("keyclients.web.reports.urls")),
+    path("api/", api.urls),
+    path("", include("keyclients.web.api.urls")),
 ]

@@ -85,6 +85,8 @@ class AuditAction(models.TextChoices):
     MEMBER_REMOVED = "member_removed", _("Member removed")
     SALES_IMPORTED = "sales_imported", _("Sales imported")
     SALES_IMPORT_UNDONE = "sales_import_undone", _("Sales import undone")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
 
 class AuditEvent(models.Model):

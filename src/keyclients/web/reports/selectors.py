@@ -265,6 +265,13 @@ class ReportData:
         return ranked.row(0, named=True) if ranked.height else None
 
 
+def concentration_trend_frame(*, sales: insights.CompanySales, period: Period) -> pl.DataFrame:
+    """The core's concentration at every month-end of the period (rolling 12 months)."""
+    return concentration_trend(
+        insights.sales_frame(sales=sales), date_from=period.date_from, date_to=period.date_to
+    )
+
+
 def report_period(*, company: Company, today: date | None = None) -> Period | None:
     """The default report period: LTM, as on the overview; None without sales."""
     sales = insights.company_sales(company=company)
@@ -321,7 +328,7 @@ def report_data(*, company: Company, period: Period | None = None) -> ReportData
         as_of=as_of,
         settings=settings,
         overview=overview,
-        trend=concentration_trend(frame, date_from=period.date_from, date_to=period.date_to),
+        trend=concentration_trend_frame(sales=sales, period=period),
         clients=clients,
         receivables=settlement,
         forecast=forecast,

@@ -272,9 +272,10 @@ def plan_sentences(data: ReportData) -> list[str]:
         if target.extra_revenue == 0:
             sentences.append(_("The target of %(goal)s is already met.") % {"goal": goal})
             continue
-        text = _(
-            "To reach %(goal)s, other clients must bring %(extra)s more revenue a year"
-        ) % {"goal": goal, "extra": _money(data, target.extra_revenue)}
+        text = _("To reach %(goal)s, other clients must bring %(extra)s more revenue a year") % {
+            "goal": goal,
+            "extra": _money(data, target.extra_revenue),
+        }
         if target.new_clients is not None:
             text += _(": about %(clients)s new clients of the typical size (%(typical)s)") % {
                 "clients": number(target.new_clients),
