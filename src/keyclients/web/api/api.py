@@ -89,9 +89,10 @@ def _api_error(request: HttpRequest, error: ApiError) -> HttpResponse:
 def _location(loc: list[Any]) -> tuple[str, int | None]:
     """A pydantic location as a field name (and the row of a push): ("rows", 5, "amount")."""
     parts = [part for part in loc if part not in ("body", "query", "path", "payload")]
+    # After the field come pydantic's names of union members ("amount", "float"): dropped.
     if len(parts) >= 2 and parts[0] == "rows" and isinstance(parts[1], int):
-        return ".".join(str(part) for part in parts[2:]) or "rows", parts[1]
-    return ".".join(str(part) for part in parts) or "body", None
+        return str(parts[2]) if len(parts) > 2 else "rows", parts[1]
+    return str(parts[0]) if parts else "body", None
 
 
 @api.exception_handler(ValidationError)

@@ -22,7 +22,7 @@ class ErrorItem(Schema):
 
 class ErrorOut(Schema):
     detail: str
-    errors: list[ErrorItem] = []
+    errors: list[ErrorItem] = Field(default_factory=list)
     error_count: int | None = Field(None, description="All errors, also those not listed.")
 
 

@@ -50,6 +50,9 @@ PUSH_UNREADABLE = _("The rows cannot be read: %(reason)s")
 REASON_NO_DOCUMENT = "the document number is empty: the API needs it to recognise a repeated push"
 REASON_SKIPPED = "the row was skipped as a total or group row ({reasons})"
 REASON_TOO_LONG = "the text is longer than {max} characters"
+REASON_BAD_TEXT = "the text holds a NUL character or broken Unicode"
+REASON_TOO_LARGE = "the amount is too large (at most 15 digits before the point)"
+MAX_AMOUNT = 10.0**15  # Sale.amount is NUMERIC(18, 2)
 API_FILE_NAME = "API: %(token)s"
 
 
@@ -182,6 +185,26 @@ def rows_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _text_errors(rows: Sequence[Mapping[str, Any]]) -> list[RowError]:
+    """Text no file can hold (NUL, lone surrogates): the rows cannot even become a CSV."""
+    errors = []
+    for index, row in enumerate(rows):
+        for role in ROLES:
+            value = row.get(role)
+            if not isinstance(value, str):
+                continue
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                errors.append(RowError(index, role, None, REASON_BAD_TEXT))
+                continue
+            if "\x00" in value:
+                errors.append(
+                    RowError(index, role, value.replace("\x00", "")[:50], REASON_BAD_TEXT)
+                )
+    return errors
+
+
 def _own_checks(rows: Sequence[Mapping[str, Any]]) -> list[RowError]:
     """What the API asks beyond the file import: a document number, text that fits."""
     errors = []
@@ -220,13 +243,20 @@ def _read(rows: Sequence[Mapping[str, Any]]) -> tuple[pl.DataFrame, list[RowErro
     used = set(sales.frame.get_column("row").to_list())
     rejected = {rejected.row for rejected in report.rejected}
     reasons = ", ".join(sorted(report.skipped_reasons)) or "—"
+    every_rejection_listed = len(report.rejected) >= report.rows_rejected
     for row_number in range(2, len(rows) + 2):
-        if row_number not in used and row_number not in rejected:
+        if every_rejection_listed and row_number not in used and row_number not in rejected:
             errors.append(
                 RowError(row_number - 2, "client", None, REASON_SKIPPED.format(reasons=reasons))
             )
             count += 1
-    return sales.frame, errors, count, report
+    frame = sales.frame
+    for role in ("amount", "cost"):
+        too_large = frame.filter(pl.col(role).abs() >= MAX_AMOUNT)
+        for row_number, value in too_large.select("row", role).iter_rows():
+            errors.append(RowError(row_number - 2, role, repr(value), REASON_TOO_LARGE))
+            count += 1
+    return frame, errors, count, report
 
 
 def _known_documents(*, company: Company, frame: pl.DataFrame) -> set[tuple[str, str]]:
@@ -261,6 +291,13 @@ def sales_push(
         raise PushRejected(str(PUSH_EMPTY))
     if len(rows) > MAX_PUSH_ROWS:
         raise PushRejected(str(PUSH_TOO_LARGE) % {"max": MAX_PUSH_ROWS})
+    broken = _text_errors(rows)
+    if broken:
+        raise PushRejected(
+            str(PUSH_REJECTED) % {"count": len({e.index for e in broken})},
+            broken[:ERRORS_SHOWN],
+            len(broken),
+        )
     frame, errors, count, report = _read(rows)
     own = _own_checks(rows)
     errors += own
@@ -296,6 +333,7 @@ def sales_push(
             created_by=membership.user,
             report={**report.to_dict(), "source": "api", "documents_known": documents_known},
         )
+        batch.full_clean()
         batch.save()
         ids, created = bulk.client_ids(company=company, batch=batch, frame=fresh)
         count = bulk.insert_sales(

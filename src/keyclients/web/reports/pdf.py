@@ -11,7 +11,6 @@ import base64
 from typing import Any
 
 import polars as pl
-
 from django.template.loader import render_to_string
 from django.utils import translation
 

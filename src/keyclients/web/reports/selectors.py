@@ -26,6 +26,7 @@ from keyclients.core.analytics.cashflow import (
     Scenario,
     cash_basis,
     cash_forecast,
+    loss_impacts,
 )
 from keyclients.core.analytics.concentration import Concentration, concentration_trend
 from keyclients.core.analytics.key_clients import DEVELOPMENT, REPUTATION, key_clients
@@ -162,6 +163,7 @@ class ForecastPart:
     base: CashForecast
     lose_top: CashForecast | None  # the top client leaves on as_of + 1; None: not in the basis
     top_client: str | None
+    lost_receipts: float | None  # what the top client would no longer pay within the horizon
     open_documents_known: bool  # False: no payment data, receipts of open invoices are missing
 
 
@@ -215,17 +217,16 @@ def _forecast_part(
     open_documents_known: bool,
 ) -> ForecastPart:
     known = set(basis.clients.get_column("client_key").to_list())
-    lose_top = (
-        cash_forecast(basis, Scenario(losses=(Loss(top_key),)))
-        if top_key is not None and top_key in known
-        else None
-    )
+    in_basis = top_key is not None and top_key in known
+    lose_top = cash_forecast(basis, Scenario(losses=(Loss(top_key),))) if in_basis else None
+    lost = loss_impacts(basis, [top_key]).get_column("lost_receipts")[0] if in_basis else None
     return ForecastPart(
         settings=settings,
         basis=basis,
         base=cash_forecast(basis, BASE),
         lose_top=lose_top,
         top_client=top_name,
+        lost_receipts=lost,
         open_documents_known=open_documents_known,
     )
 

@@ -235,7 +235,10 @@ def _cash_findings(data: ReportData) -> list[Finding]:
             )
         )
     if lose is not None:
-        if lose.first_gap_date is not None and lose.first_gap_date != base.first_gap_date:
+        earlier = lose.first_gap_date is not None and (
+            base.first_gap_date is None or lose.first_gap_date < base.first_gap_date
+        )
+        if earlier:
             text = _(
                 "If %(client)s left tomorrow, cash would fall below the reserve on %(day)s "
                 "(lowest %(min)s)."
@@ -246,15 +249,15 @@ def _cash_findings(data: ReportData) -> list[Finding]:
             }
         else:
             text = _(
-                "If %(client)s left tomorrow, the lowest balance within %(horizon)s days "
-                "would be %(min)s instead of %(base_min)s."
+                "If %(client)s left tomorrow, %(lost)s of expected receipts would not come in "
+                "within %(horizon)s days; the lowest balance would be %(min)s."
             ) % {
                 "client": forecast.top_client,
+                "lost": _money(data, forecast.lost_receipts),
                 "horizon": base.horizon_days,
                 "min": _money(data, lose.min_balance),
-                "base_min": _money(data, base.min_balance),
             }
-        found.append(Finding(text, DANGER if lose.first_gap_date else WARNING))
+        found.append(Finding(text, DANGER if earlier else WARNING))
     return found
 
 
