@@ -63,7 +63,7 @@ def _balance_template(language: str) -> Spec:
                     title=None,
                     sort=None,
                     scale=alt.Scale(range=SCENARIO_COLORS),
-                    legend=alt.Legend(orient="bottom", labelLimit=300),
+                    legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320),
                 ),
                 tooltip=[
                     alt.Tooltip("date:T", title=_("Date")),
