@@ -208,6 +208,9 @@ class ReadTests(ApiTestCase):
             ("/api/forecast?opening_balance=1&delay=1:x", "delay"),
             ("/api/forecast?opening_balance=1&lose=1@soon", "lose"),
             ("/api/receivables?documents=some", "documents"),
+            ("/api/receivables?as_of=9999-12-31", "as_of"),
+            ("/api/clients?date_from=2000-01-01&date_to=9999-12-01", "date_to"),
+            ("/api/concentration?date_from=1990-01-01&date_to=2025-12-01", "date_to"),
         ):
             response = self.call(raw, url)
             self.assertEqual(response.status_code, 400, url)
@@ -326,6 +329,7 @@ class PushTests(ApiTestCase):
             {**ROW, "document": "", "amount": 5},
             {**ROW, "document": "C", "client": "Итого"},
             {**ROW, "document": "D", "client": "\x00"},
+            {**ROW, "document": "E", "date": "9999-12-31"},
         ]
         response = self.call(self.raw, "/api/sales", {"rows": rows[:4]})
         errors = response.json()["errors"]
@@ -335,11 +339,23 @@ class PushTests(ApiTestCase):
         )
         self.assertEqual(errors[0]["reason"], REASON_NOT_A_DATE)
         self.assertEqual(response.json()["error_count"], 3)
-        broken = self.call(self.raw, "/api/sales", {"rows": rows[4:]})
+        broken = self.call(self.raw, "/api/sales", {"rows": rows[4:5]})
         self.assertEqual(broken.status_code, 400)
+        far = self.call(self.raw, "/api/sales", {"rows": rows[5:]}).json()["errors"]
+        self.assertEqual([(e["index"], e["field"]) for e in far], [(0, "date")])
         ok = self.call(self.raw, "/api/sales", {"rows": rows[:1]}).json()
         self.assertEqual(ok["rows_imported"], 1)
         self.assertEqual(str(Sale.objects.get(document="A").amount), "1234.56")
+
+    def test_a_push_needs_no_csrf_token_a_bearer_token_is_not_a_cookie(self) -> None:
+        strict = HttpClient(enforce_csrf_checks=True)
+        response = strict.post(
+            "/api/sales",
+            {"rows": [ROW]},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {self.raw}",
+        )
+        self.assertEqual(response.status_code, 200, response.content)
 
     def test_a_malformed_body_is_a_json_error(self) -> None:
         for body, field in (

@@ -28,15 +28,18 @@ def report(
     from keyclients.web.runner import setup
 
     setup(data_dir)
+    from django.utils import translation
+
     from keyclients.web.reports.services import ReportError, company_lookup, report_write
 
-    try:
-        written = report_write(
-            company=company_lookup(ref=company),
-            report_format=report_format,
-            out=out,
-            language=language,
-        )
-    except ReportError as error:
-        common.fail(str(error))
+    with translation.override(language):
+        try:
+            written = report_write(
+                company=company_lookup(ref=company),
+                report_format=report_format,
+                out=out,
+                language=language,
+            )
+        except ReportError as error:
+            common.fail(str(error))
     print(written)

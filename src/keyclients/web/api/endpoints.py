@@ -38,6 +38,11 @@ NO_CLIENT = "No client {value} in this company."
 BAD_DELAY = "Write a delay as CLIENT_ID:DAYS with 0 to 3650 days, e.g. 42:14."
 BAD_LOSS = "Write a loss as CLIENT_ID or CLIENT_ID@YYYY-MM-DD."
 NOT_FINITE = "Must be a finite number."
+DATE_RANGE = "Give a date in the years 1900–2100."
+PERIOD_TOO_LONG = "A period is at most {months} months."
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+MAX_PERIOD_MONTHS = 240
 
 
 def _company_sales(request: HttpRequest) -> tuple[Any, insights.CompanySales]:
@@ -45,13 +50,23 @@ def _company_sales(request: HttpRequest) -> tuple[Any, insights.CompanySales]:
     return member, insights.company_sales(company=member.company)
 
 
+def _check_day(name: str, value: date | None) -> None:
+    if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+        raise field_error(name, DATE_RANGE)
+
+
 def _period(sales: insights.CompanySales, date_from: date | None, date_to: date | None) -> Period:
+    _check_day("date_from", date_from)
+    _check_day("date_to", date_to)
     if (date_from is None) != (date_to is None):
         raise field_error("date_to" if date_to is None else "date_from", BOTH_MONTHS)
     if date_from is not None and date_to is not None:
         if date_from > date_to:
             raise field_error("date_from", REVERSED)
-        return months_between(date_from, date_to)
+        period = months_between(date_from, date_to)
+        if period.months > MAX_PERIOD_MONTHS:
+            raise field_error("date_to", PERIOD_TOO_LONG.format(months=MAX_PERIOD_MONTHS))
+        return period
     today = timezone.localdate()
     period = ltm_period(sales.months, today=today) or ltm_period([today], today=today)
     assert period is not None
@@ -226,6 +241,7 @@ def concentration(
 
 
 def _as_of(member: Any, sales: insights.CompanySales, as_of: date | None) -> date:
+    _check_day("as_of", as_of)
     if as_of is not None:
         return as_of
     settings = providers.forecast_settings(company=member.company)

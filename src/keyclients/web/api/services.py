@@ -16,7 +16,7 @@ import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -53,6 +53,9 @@ REASON_TOO_LONG = "the text is longer than {max} characters"
 REASON_BAD_TEXT = "the text holds a NUL character or broken Unicode"
 REASON_TOO_LARGE = "the amount is too large (at most 15 digits before the point)"
 MAX_AMOUNT = 10.0**15  # Sale.amount is NUMERIC(18, 2)
+FIRST_DAY = date(1900, 1, 1)  # dates outside these years are typos, and month arithmetic
+LAST_DAY = date(2100, 12, 31)  # near year 9999 would overflow
+REASON_DATE_RANGE = "the date is outside the years 1900–2100"
 API_FILE_NAME = "API: %(token)s"
 
 
@@ -255,6 +258,11 @@ def _read(rows: Sequence[Mapping[str, Any]]) -> tuple[pl.DataFrame, list[RowErro
         too_large = frame.filter(pl.col(role).abs() >= MAX_AMOUNT)
         for row_number, value in too_large.select("row", role).iter_rows():
             errors.append(RowError(row_number - 2, role, repr(value), REASON_TOO_LARGE))
+            count += 1
+    for role in ("date", "due_date", "paid_date"):
+        outside = frame.filter(~pl.col(role).is_between(FIRST_DAY, LAST_DAY))
+        for row_number, value in outside.select("row", role).iter_rows():
+            errors.append(RowError(row_number - 2, role, value.isoformat(), REASON_DATE_RANGE))
             count += 1
     return frame, errors, count, report
 

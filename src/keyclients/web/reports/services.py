@@ -9,7 +9,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,15 +33,17 @@ class ReportError(Exception):
 
 
 def company_lookup(*, ref: str) -> Company:
-    """A company by id (digits) or by name (exact, case-insensitive)."""
+    """A company by id (digits) or by name (exact, case-insensitive in any alphabet: SQLite's
+    own case-insensitive match knows only ASCII, so names are compared here)."""
     ref = ref.strip()
-    query = Q(name__iexact=ref) | (Q(pk=int(ref)) if ref.isdigit() else Q())
-    companies = list(Company.objects.filter(query).order_by("pk"))
+    if ref.isdigit():
+        found = Company.objects.filter(pk=int(ref)).first()
+        if found is not None:
+            return found
+    wanted = ref.casefold()
+    companies = [c for c in Company.objects.order_by("pk") if c.name.casefold() == wanted]
     if not companies:
         raise ReportError(str(COMPANY_NOT_FOUND) % {"ref": repr(ref)})
-    exact = [company for company in companies if ref.isdigit() and company.pk == int(ref)]
-    if exact:
-        return exact[0]
     if len(companies) > 1:
         ids = ", ".join(str(company.pk) for company in companies)
         raise ReportError(str(COMPANY_AMBIGUOUS) % {"ref": repr(ref), "ids": ids})
