@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -328,9 +329,7 @@ def forecast(
         raise field_error("opening_balance", NOT_FINITE)
     settings = providers.forecast_settings(company=company)
     if opening_balance is not None:
-        settings = providers.ForecastSettings(
-            **{**settings.__dict__, "opening_balance": opening_balance}
-        )
+        settings = replace(settings, opening_balance=opening_balance)
     if settings.opening_balance is None:
         raise field_error("opening_balance", NO_FORECAST)
     sales = insights.company_sales(company=company)
