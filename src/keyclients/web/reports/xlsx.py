@@ -15,7 +15,7 @@ from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from keyclients.core.analytics.receivables import BUCKETS
 from keyclients.web.formatting import SYMBOLS
 from keyclients.web.insights.exports import safe_cell
+from keyclients.web.insights.templatetags.insights import number
 from keyclients.web.ledger.models import ClientStatus
 from keyclients.web.reports import labels
 from keyclients.web.reports.selectors import ReportData
@@ -123,6 +124,11 @@ def _chart_size(chart: LineChart | BarChart) -> None:
     chart.height = CHART_HEIGHT
 
 
+def _day(value: date) -> str:
+    """A date inside a sentence, as the language writes it: 31.12.2025 / 12/31/2025."""
+    return str(formats.date_format(value, "SHORT_DATE_FORMAT"))
+
+
 def _yes(value: bool | None) -> str:
     return _("yes") if value else ""
 
@@ -140,9 +146,9 @@ def _summary(book: Workbook, data: ReportData, money: str, date_format: str) -> 
         _("Key clients report: %(company)s") % {"company": data.company.name},
         _("Period %(date_from)s – %(date_to)s; receivables and cash as of %(as_of)s")
         % {
-            "date_from": period.date_from.isoformat(),
-            "date_to": period.date_to.isoformat(),
-            "as_of": data.as_of.isoformat(),
+            "date_from": _day(period.date_from),
+            "date_to": _day(period.date_to),
+            "as_of": _day(data.as_of),
         },
     )
     figures = data.figures
@@ -201,7 +207,7 @@ def _summary(book: Workbook, data: ReportData, money: str, date_format: str) -> 
             ),
             (_("… in typical new clients"), plan.top1.new_clients, INTEGER),
             (
-                _("Extra revenue for an HHI of %(target)s") % {"target": f"{plan.hhi.target:,.0f}"},
+                _("Extra revenue for an HHI of %(target)s") % {"target": number(plan.hhi.target)},
                 plan.hhi.extra_revenue,
                 money,
             ),
@@ -339,9 +345,7 @@ def _trend(book: Workbook, data: ReportData, money: str, date_format: str) -> No
 def _receivables(book: Workbook, data: ReportData, money: str, date_format: str) -> None:
     sheet = book.create_sheet(_("Receivables")[:31])
     writer = SheetWriter(sheet, date_format=date_format)
-    writer.title(
-        _("Receivables and aging"), _("As of %(as_of)s") % {"as_of": data.as_of.isoformat()}
-    )
+    writer.title(_("Receivables and aging"), _("As of %(as_of)s") % {"as_of": _day(data.as_of)})
     settlement = data.receivables
     if settlement is None:
         writer.note(
@@ -411,7 +415,7 @@ def _receivables(book: Workbook, data: ReportData, money: str, date_format: str)
 def _forecast(book: Workbook, data: ReportData, money: str, date_format: str) -> None:
     sheet = book.create_sheet(_("Cash forecast")[:31])
     writer = SheetWriter(sheet, date_format=date_format)
-    writer.title(_("Cash forecast"), _("Day by day from %(day)s") % {"day": data.as_of.isoformat()})
+    writer.title(_("Cash forecast"), _("Day by day from %(day)s") % {"day": _day(data.as_of)})
     forecast = data.forecast
     if forecast is None:
         writer.note(
@@ -481,8 +485,7 @@ def _loss(book: Workbook, data: ReportData, money: str, date_format: str) -> Non
     stress = data.stress
     writer.title(
         _("What losing each client costs"),
-        _("Revenue of the last 12 full months up to %(as_of)s")
-        % {"as_of": stress.as_of.isoformat()},
+        _("Revenue of the last 12 full months up to %(as_of)s") % {"as_of": _day(stress.as_of)},
     )
     capacity = stress.new_clients
     writer.pairs(
