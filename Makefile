@@ -9,8 +9,8 @@ MANAGE := KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(BIN)/python -m keyclients.web
 # `make test-postgres` expects a server here; .ci/run starts a throwaway one on this port.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:54329/keyclients
 
-.PHONY: demo test test-postgres lint check chromium screenshots messages bench bench-dashboard \
-	bench-volume bench-load clean
+.PHONY: demo test test-postgres lint check chromium report-deps screenshots messages bench \
+	bench-dashboard bench-volume bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) report-deps
 	$(BIN)/keyclients demo
 
 lint: $(STAMP)
@@ -34,8 +34,8 @@ check: $(STAMP)
 	$(MANAGE) makemigrations --check --dry-run
 	KEYCLIENTS_HTTPS=1 DEBUG=0 $(MANAGE) check --deploy --fail-level WARNING
 
-# Refresh docs/screenshots from the browser tests.
-screenshots: $(STAMP) chromium
+# Refresh docs/screenshots from the browser tests (report-page1.png is the PDF's first page).
+screenshots: $(STAMP) chromium report-deps
 	KEYCLIENTS_SCREENSHOTS=1 $(BIN)/pytest tests/browser
 
 # Browser tests use Debian's chromium; install it when missing and we can (root + apt).
@@ -44,7 +44,16 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
 		|| echo "chromium is missing and cannot be installed here; browser tests will fail"
 
-test: lint check chromium
+# The PDF report: WeasyPrint needs pango, Cyrillic needs DejaVu fonts, and the tests look at
+# the page through poppler's pdftoppm/pdftotext. Installed from Debian when missing (root + apt).
+REPORT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+report-deps:
+	@dpkg -s $(REPORT_PACKAGES) >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		$(REPORT_PACKAGES); } \
+		|| echo "$(REPORT_PACKAGES): missing and cannot be installed here; PDF reports will fail"
+
+test: lint check chromium report-deps
 	$(BIN)/pytest
 
 # The web tests again on PostgreSQL (the core tests use no database).
@@ -53,14 +62,15 @@ test-postgres: $(STAMP)
 
 # Refresh the Russian catalogues after changing user-facing strings (needs gettext);
 # the compiled .mo files are committed so that running the app needs no gettext.
-# The ledger, insights, forecast and clients apps keep their own catalogues (<app>/locale), so the
-# project's skips them. -P: the app folders hold a selectors.py that must not shadow the stdlib's.
+# The ledger, insights, forecast, clients, security, reports and api apps keep their own catalogues
+# (<app>/locale), so the project's skips them. -P: the app folders hold a selectors.py that must not
+# shadow the stdlib's.
+APP_CATALOGUES := ledger insights forecast clients security reports api
 messages: $(STAMP)
 	cd src/keyclients/web && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
 		-m keyclients.web makemessages -l ru --add-location file --no-obsolete \
-		--ignore 'ledger/*' --ignore 'insights/*' --ignore 'forecast/*' --ignore 'clients/*' \
-		--ignore 'security/*'
-	for app in ledger insights forecast clients security; do \
+		$(foreach app,$(APP_CATALOGUES),--ignore '$(app)/*')
+	for app in $(APP_CATALOGUES); do \
 		(cd src/keyclients/web/$$app && KEYCLIENTS_DATA_DIR=$$(mktemp -d) $(abspath $(BIN))/python \
 		-P -m keyclients.web makemessages -l ru --add-location file --no-obsolete) || exit 1; \
 	done

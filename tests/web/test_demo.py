@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.db.models import Sum
+from django.test import Client as DjangoClient
 
 from keyclients.core.demo import generate_company
 from keyclients.web import demo
@@ -78,6 +79,13 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
     }
     for username in roles:
         assert User.objects.get(username=username).check_password(demo.DEMO_PASSWORD)
+
+    # The owner's well-known demo API token, made once and the same on the second run.
+    assert first.api_token == second.api_token == f"kc_{main.pk}_{demo.DEMO_TOKEN_SECRET}"
+    answer = DjangoClient().get(
+        "/api/me", HTTP_AUTHORIZATION=f"Bearer {first.api_token}", SERVER_NAME="127.0.0.1"
+    )
+    assert answer.json()["user"] == "owner"
 
     # The sales went through the import service: one done batch each, the generator's totals.
     generated = generate_company(seed=demo.DEMO_SEED)

@@ -27,6 +27,7 @@ from .common import (
     StrictOpt,
 )
 from .receivables import receivables
+from .report import report
 
 app = typer.Typer(
     name="keyclients",
@@ -39,6 +40,7 @@ app.command()(receivables)
 app.command()(cashflow)
 app.command()(backup)
 app.command()(restore)
+app.command()(report)
 
 
 @app.command()

@@ -45,6 +45,9 @@ SECOND_SEED = 7
 SECOND_CLIENTS = 60
 # Demo mode only: every demo user logs in with this password.
 DEMO_PASSWORD = "demo"
+# Demo mode only: the owner's API token in the first company is kc_<company id>_<this>.
+DEMO_TOKEN_SECRET = "demo-owner"
+DEMO_TOKEN_NAME = "demo"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,19 @@ class DemoCompanySetup:
 class DemoSetup:
     companies: list[DemoCompanySetup]
     users: list[DemoUser]
+    api_token: str  # the owner's well-known demo token (first company)
+
+
+def _demo_token(company: Company, owner: User) -> str:
+    """The owner's demo API token, made once; only its hash is stored, as for any token."""
+    from keyclients.web.api.models import ApiToken
+    from keyclients.web.api.services import token_create, token_hash
+
+    membership = Membership.objects.get(company=company, user=owner)
+    raw = f"kc_{company.pk}_{DEMO_TOKEN_SECRET}"
+    if not ApiToken.objects.filter(company=company, key_hash=token_hash(raw)).exists():
+        token_create(membership=membership, name=DEMO_TOKEN_NAME, secret=DEMO_TOKEN_SECRET)
+    return raw
 
 
 def _user(username: str) -> User:
@@ -227,4 +243,6 @@ def demo_setup(*, files_dir: Path) -> DemoSetup:
         farmers=[users["farmer1"], users["farmer2"]],
         hunter=users["hunter1"],
     )
-    return DemoSetup(companies=companies, users=list(DEMO_USERS))
+    return DemoSetup(
+        companies=companies, users=list(DEMO_USERS), api_token=_demo_token(first, owner)
+    )

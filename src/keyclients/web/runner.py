@@ -22,7 +22,7 @@ def _configure(data_dir: Path | str | None) -> None:
 
 
 def setup_django(data_dir: Path | str | None = None) -> None:
-    """Django set up on the data folder, for commands that use the database (backup, restore)."""
+    """Django set up on the data folder (no migration): backup, restore and report use it."""
     _configure(data_dir)
     import django
 
@@ -221,6 +221,8 @@ def demo(
     print(f"Open {url} and log in (password for everyone: {DEMO_PASSWORD}):")
     for user in setup.users:
         print(f"  {user.username:<8} {user.role.label}")
+    print(f"API (docs at {url}api/docs), as the owner of {setup.companies[0].company.name}:")
+    print(f'  curl -H "Authorization: Bearer {setup.api_token}" {url}api/me')
     if open_browser:
         # A moment later, so the server is listening when the browser asks.
         timer = threading.Timer(1.0, _open_browser, args=[url])

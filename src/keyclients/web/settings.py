@@ -14,6 +14,9 @@ KEYCLIENTS_HTTPS     1: served over HTTPS behind a proxy that sets X-Forwarded-P
 KEYCLIENTS_UPLOAD_MAX_MB  the largest upload, in MB (default 256)
 SESSION_DAYS         days a login lasts (default 14); SESSION_BROWSER_CLOSE=1 ends it with the
                      browser
+EMAIL_HOST           SMTP server for the monthly reports (default none: no e-mail is sent);
+EMAIL_PORT           587 by default; EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (1),
+                     EMAIL_USE_SSL (0), DEFAULT_FROM_EMAIL (keyclients@localhost)
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ INSTALLED_APPS = [
     "keyclients.web.forecast",
     "keyclients.web.clients",
     "keyclients.web.security",
+    "keyclients.web.reports",
+    "keyclients.web.api",
+    "ninja",  # django-ninja: serves the API docs' Swagger UI from its own static files
 ]
 
 MIDDLEWARE = [
@@ -130,6 +136,17 @@ STORAGES = {
 }
 # Serve straight from the apps' static folders too, so a fresh checkout works at once.
 WHITENOISE_USE_FINDERS = True
+
+# E-mail (the monthly reports): SMTP when EMAIL_HOST is set; the tests use Django's locmem.
+EMAIL_HOST = env.envstr("EMAIL_HOST", "")
+EMAIL_PORT = env.envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env.envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.envbool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = env.envbool("EMAIL_USE_SSL", False)
+if EMAIL_USE_SSL:
+    EMAIL_USE_TLS = False  # Django refuses both at once; SSL asked for explicitly wins
+DEFAULT_FROM_EMAIL = env.envstr("DEFAULT_FROM_EMAIL", "keyclients@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from keyclients.web.security.auth import ThrottledAuthenticationForm
+from keyclients.web.api.api import api
 
 urlpatterns = [
     path(
@@ -30,4 +31,7 @@ urlpatterns = [
     path("", include("keyclients.web.ledger.urls")),
     path("", include("keyclients.web.forecast.urls")),
     path("", include("keyclients.web.clients.urls")),
+    path("", include("keyclients.web.reports.urls")),
+    path("api/", api.urls),
+    path("", include("keyclients.web.api.urls")),
 ]

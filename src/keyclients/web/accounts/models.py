@@ -111,6 +111,8 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", _("Logged out")
     CLIENTS_EXPORTED = "clients_exported", _("Clients exported")
     DATABASE_RESTORED = "database_restored", _("Database restored from a backup")
+    API_TOKEN_CREATED = "api_token_created", _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
 
 class AuditEvent(models.Model):
