@@ -18,7 +18,7 @@ from django.core.cache import cache
 from openpyxl import load_workbook
 
 from keyclients.web.accounts.models import Company, Membership, User
-from web.report_fixtures import add_ledger, ledger_providers
+from web.report_fixtures import add_cash, add_ledger
 from web.test_reports import dark_share
 
 from .conftest import SCREENSHOTS, login
@@ -53,15 +53,15 @@ def test_an_owner_downloads_the_reports_and_uses_an_api_token(
 
     login(page, live_server.url, "owner", PASSWORD)
     page.goto(f"{live_server.url}/")
-    with ledger_providers(ledger):
-        with page.expect_download(timeout=60_000) as pdf_download:
-            page.click('[data-report="pdf"]')
-        pdf = tmp_path / pdf_download.value.suggested_filename
-        pdf_download.value.save_as(pdf)
-        with page.expect_download(timeout=60_000) as xlsx_download:
-            page.click('[data-report="xlsx"]')
-        workbook = tmp_path / xlsx_download.value.suggested_filename
-        xlsx_download.value.save_as(workbook)
+    add_cash(ledger)
+    with page.expect_download(timeout=60_000) as pdf_download:
+        page.click('[data-report="pdf"]')
+    pdf = tmp_path / pdf_download.value.suggested_filename
+    pdf_download.value.save_as(pdf)
+    with page.expect_download(timeout=60_000) as xlsx_download:
+        page.click('[data-report="xlsx"]')
+    workbook = tmp_path / xlsx_download.value.suggested_filename
+    xlsx_download.value.save_as(workbook)
 
     assert pdf.name == "keyclients-report-2025-01-2025-12.pdf"
     png = _first_page_png(pdf, "report-page1.png", tmp_path)

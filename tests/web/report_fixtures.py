@@ -1,31 +1,30 @@
 """A company with sales, payments, a plan and an opening balance for the report tests.
 
-Payments, the plan and the forecast settings live in models of other branches; the reports
-read them through `keyclients.web.reports.providers`, which these helpers patch with the core
-demo generator's frames (the data those models will hold).
+`add_ledger` stores the core demo generator's clients and sales lines; `add_cash` its payments
+(ledger.Payment), its payment plan (forecast.PlannedPayment) and its opening balance
+(forecast.ForecastSettings): what the receivables and forecast pages read, and so the reports.
+The frames kept beside them are the truth the tests compute the expected figures from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from unittest import mock
 
 import polars as pl
 
 from keyclients.core.demo import DemoCompany, generate_company
 from keyclients.web.accounts.models import Company
-from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
-from keyclients.web.reports import providers
+from keyclients.web.forecast.models import ForecastSettings, PlannedPayment
+from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Payment, Sale
 
 END = date(2025, 12, 31)
 
 
 @dataclass(frozen=True)
 class DemoLedger:
+    company: Company
     demo: DemoCompany
     lines: pl.DataFrame  # SALES_SCHEMA-like line frame: what the core computes the truth from
     payments: pl.DataFrame  # PAYMENTS_SCHEMA
@@ -101,22 +100,53 @@ def add_ledger(
     plan = demo.plan.with_row_index("row", offset=1).select(
         pl.col("row").cast(pl.Int64), "date", "amount", "category", "repeat", "until"
     )
-    return DemoLedger(demo=demo, lines=lines, payments=payments, plan=plan)
+    return DemoLedger(company=company, demo=demo, lines=lines, payments=payments, plan=plan)
 
 
-def forecast_settings(ledger: DemoLedger) -> providers.ForecastSettings:
-    return providers.ForecastSettings(
-        opening_balance=ledger.demo.opening_balance, balance_date=ledger.demo.end
+def add_cash(ledger: DemoLedger) -> ForecastSettings:
+    """Store the ledger's payments (matched to their clients), plan and opening balance."""
+    company = ledger.company
+    batch = ImportBatch.objects.create(
+        company=company,
+        kind="payments",
+        file_name="payments.csv",
+        sha256=f"{company.pk + 1_000_000:064x}",
+        status=ImportStatus.DONE,
     )
-
-
-@contextmanager
-def ledger_providers(ledger: DemoLedger) -> Iterator[providers.ForecastSettings]:
-    """The providers answer with the ledger's payments, plan and opening balance."""
-    settings = forecast_settings(ledger)
-    with (
-        mock.patch.object(providers, "payments_frame", lambda *, company: ledger.payments),
-        mock.patch.object(providers, "plan_frame", lambda *, company: ledger.plan),
-        mock.patch.object(providers, "forecast_settings", lambda *, company: settings),
-    ):
-        yield settings
+    ids = dict(Client.objects.filter(company=company).values_list("key", "pk"))
+    Payment.objects.bulk_create(
+        (
+            Payment(
+                company=company,
+                client_id=ids[row["client_key"]],
+                batch=batch,
+                row=row["row"],
+                payer_name=row["client"],
+                payer_inn=row["inn"] or "",
+                payer_key=row["client_key"],
+                date=row["date"],
+                amount=Decimal(f"{row['amount']:.2f}"),
+                document=row["document"] or "",
+                purpose=row["purpose"] or "",
+                source="file",
+            )
+            for row in ledger.payments.iter_rows(named=True)
+        ),
+        batch_size=2_000,
+    )
+    PlannedPayment.objects.bulk_create(
+        PlannedPayment(
+            company=company,
+            date=row["date"],
+            amount=Decimal(f"{row['amount']:.2f}"),
+            category=row["category"] or "",
+            repeat=row["repeat"] or "none",
+            until=row["until"],
+        )
+        for row in ledger.plan.iter_rows(named=True)
+    )
+    return ForecastSettings.objects.create(
+        company=company,
+        opening_balance=Decimal(f"{ledger.demo.opening_balance:.2f}"),
+        balance_date=ledger.demo.end,
+    )

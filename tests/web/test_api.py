@@ -10,17 +10,23 @@ from typing import Any
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client as HttpClient
+from django.utils import timezone
 
 from keyclients.core.analytics.concentration import hhi
 from keyclients.core.ingest.report import REASON_NOT_A_DATE, REASON_NOT_A_NUMBER
 from keyclients.web.accounts.models import AuditEvent, Role
 from keyclients.web.api import services
 from keyclients.web.api.models import ApiPush, ApiToken
+from keyclients.web.forecast import selectors as forecast_selectors
+from keyclients.web.insights import kaism_selectors
+from keyclients.web.insights import receivables as receivables_selectors
+from keyclients.web.insights import selectors as insights
+from keyclients.web.insights.criteria import kaism_settings
 from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
 from keyclients.web.ledger.services import sales_import_undo
 from web.insights_fixtures import InsightsTestCase, add_sales
 
-from .report_fixtures import add_ledger, ledger_providers
+from .report_fixtures import END, add_cash, add_ledger
 
 READ_URLS = [
     "/api/me",
@@ -238,11 +244,11 @@ class ReceivablesAndForecastTests(InsightsTestCase):
         ).raw
         http = HttpClient()
         headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-        with ledger_providers(ledger):
-            body = http.get("/api/receivables?documents=none", **headers).json()
-            forecast = http.get("/api/forecast", **headers).json()
-            top = Client.objects.get(company=self.company_a, key=ledger.lines["client_key"][0])
-            lose = http.get(f"/api/forecast?lose={top.pk}&delay={top.pk}:10", **headers)
+        add_cash(ledger)
+        body = http.get("/api/receivables?documents=none", **headers).json()
+        forecast = http.get("/api/forecast", **headers).json()
+        top = Client.objects.get(company=self.company_a, key=ledger.lines["client_key"][0])
+        lose = http.get(f"/api/forecast?lose={top.pk}&delay={top.pk}:10", **headers)
         expected = receivables_summary(settle(ledger.lines, ledger.payments, as_of=ledger.demo.end))
         self.assertTrue(body["payment_data"])
         self.assertEqual(body["totals"], expected["totals"])
@@ -251,6 +257,79 @@ class ReceivablesAndForecastTests(InsightsTestCase):
         self.assertEqual(len(forecast["days"]), 90)
         self.assertEqual(lose.status_code, 200, lose.content)
         self.assertLessEqual(lose.json()["min_balance"], forecast["min_balance"])
+
+
+class PagesAgreeTests(InsightsTestCase):
+    """The API answers what the pages show: the receivables page's settlement, the forecast
+    page's calendar, the KAISM page's key clients and warnings."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.ledger = add_ledger(self.company_a)
+        add_cash(self.ledger)
+        raw = services.token_create(
+            membership=self.alice.memberships.get(company=self.company_a), name="t"
+        ).raw
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+        self.http = HttpClient()
+        self.sales = insights.company_sales(company=self.company_a)
+
+    def get(self, url: str) -> Any:
+        response = self.http.get(url, **self.headers)
+        self.assertEqual(response.status_code, 200, response.content)
+        return response.json()
+
+    def test_receivables_are_the_receivables_pages(self) -> None:
+        body = self.get(f"/api/receivables?as_of={END.isoformat()}&documents=none")
+        page = receivables_selectors.receivables(
+            sales=self.sales,
+            as_of=END,
+            settings=receivables_selectors.receivables_settings(company=self.company_a),
+        )
+        self.assertEqual(body["totals"]["outstanding"], page.settlement.totals.outstanding)
+        self.assertEqual(body["totals"]["overdue"], page.settlement.totals.overdue)
+
+    def test_the_forecast_is_the_forecast_pages(self) -> None:
+        body = self.get("/api/forecast")
+        data = forecast_selectors.forecast_data(company=self.company_a)
+        page = forecast_selectors.forecast_for(data=data)
+        self.assertEqual(body["first_gap_date"], _iso(page.first_gap_date))
+        self.assertEqual(body["min_balance"], page.min_balance)
+        self.assertEqual([day["balance"] for day in body["days"]], page.days["balance"].to_list())
+
+    def test_kaism_and_signals_are_the_kaism_pages_and_paginated(self) -> None:
+        page = kaism_selectors.kaism_data(
+            sales=self.sales,
+            settings=insights.concentration_settings(company=self.company_a),
+            kaism=kaism_settings(company=self.company_a),
+            today=timezone.localdate(),
+        )
+        body = self.get("/api/kaism?page_size=500")
+        keys = {row["client_key"] for row in body["positions"] if row["is_key"]}
+        self.assertEqual(keys, set(page.clients.filter("is_key")["client_key"].to_list()))
+        self.assertTrue(keys)
+        for row in body["positions"]:
+            if row["is_key"]:
+                self.assertTrue(row["key_reasons"])
+        first = self.get("/api/kaism?page_size=5")
+        self.assertEqual((first["page_size"], len(first["positions"])), (5, 5))
+        self.assertEqual(first["count"], body["count"])
+        second = self.get("/api/kaism?page_size=5&page=2")
+        self.assertEqual(
+            [row["client_id"] for row in first["positions"] + second["positions"]],
+            [row["client_id"] for row in body["positions"][:10]],
+        )
+
+        signals = self.get("/api/signals?page_size=500")
+        self.assertEqual(signals["count"], page.signals.height)
+        self.assertEqual(
+            [(row["client_id"], row["signal"]) for row in signals["signals"]],
+            list(page.signals.select("client_id", "signal").iter_rows())[:500],
+        )
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 class PushTests(ApiTestCase):

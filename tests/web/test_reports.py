@@ -25,12 +25,15 @@ from keyclients.core.analytics.concentration import (
 )
 from keyclients.core.analytics.receivables import settle
 from keyclients.web.accounts.models import Role
+from keyclients.web.forecast import selectors as forecast_selectors
+from keyclients.web.insights import receivables as receivables_selectors
+from keyclients.web.insights import selectors as insights
 from keyclients.web.ledger.models import Client
 from keyclients.web.reports import pdf, selectors, xlsx
 from keyclients.web.reports.selectors import ReportData
 from web.insights_fixtures import InsightsTestCase, add_sales
 
-from .report_fixtures import END, add_ledger, ledger_providers
+from .report_fixtures import END, add_cash, add_ledger
 
 INJECTION = '=HYPERLINK("http://x","y")'
 PERIOD_FROM = date(2025, 1, 1)
@@ -46,7 +49,7 @@ SHEETS_RU = [
     "Сводка",
     "Клиенты",
     "Динамика концентрации",
-    "Дебиторка",
+    "Дебиторская задолженность",
     "Прогноз денег",
     "Потеря клиента",
 ]
@@ -74,10 +77,14 @@ class ReportDataTests(InsightsTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.ledger = add_ledger(self.company_a)
+        self.cash_added = False
 
     def report(self) -> ReportData:
-        with ledger_providers(self.ledger):
-            data = selectors.report_data(company=self.company_a)
+        """The report once the payments, the plan and the opening balance are stored."""
+        if not self.cash_added:
+            add_cash(self.ledger)
+            self.cash_added = True
+        data = selectors.report_data(company=self.company_a)
         assert data is not None
         return data
 
@@ -216,6 +223,29 @@ class ReportDataTests(InsightsTestCase):
                 if name.startswith("xl/worksheets/sheet"):
                     self.assertNotIn(b"<f>", archive.read(name), name)
 
+    def test_it_shows_what_the_pages_show(self) -> None:
+        data = self.report()
+        sales = insights.company_sales(company=self.company_a)
+        page = receivables_selectors.receivables(
+            sales=sales,
+            as_of=data.as_of,
+            settings=receivables_selectors.receivables_settings(company=self.company_a),
+        )
+        assert data.receivables is not None
+        self.assertEqual(data.receivables.totals, page.settlement.totals)
+        forecast = forecast_selectors.forecast_data(company=self.company_a)
+        assert data.forecast is not None
+        self.assertEqual(
+            data.forecast.base.min_balance,
+            forecast_selectors.forecast_for(data=forecast).min_balance,
+        )
+        risk = forecast_selectors.risk_data(data=forecast)
+        assert risk is not None
+        self.assertEqual(data.stress.clients.height, risk.stress.clients.height)
+        key = set(data.clients.filter("is_key")["client_key"].to_list())
+        self.assertEqual(key, set(risk.key_clients["client_key"].to_list()))
+        self.assertEqual(data.key_clients, len(key))
+
     def test_without_payments_or_a_plan_it_says_so_instead_of_guessing(self) -> None:
         data = selectors.report_data(company=self.company_a)
         assert data is not None
@@ -253,10 +283,10 @@ class OnePagerTests(InsightsTestCase):
         self.company_a.save()
 
     def test_the_page_is_drawn_in_russian_with_both_charts(self) -> None:
-        with ledger_providers(self.ledger):
-            data = selectors.report_data(company=self.company_a)
-            assert data is not None
-            content = pdf.report_pdf(data, language="ru")
+        add_cash(self.ledger)
+        data = selectors.report_data(company=self.company_a)
+        assert data is not None
+        content = pdf.report_pdf(data, language="ru")
         self.assertTrue(content.startswith(b"%PDF"))
         folder = Path(self.enterContext(_tempdir()))
         png = _page_png(content, folder)

@@ -24,6 +24,7 @@ from keyclients.web.api.api import (
     field_error,
     membership,
 )
+from keyclients.web.forecast import selectors as forecast_selectors
 from keyclients.web.insights import selectors as insights
 from keyclients.web.insights.periods import Period, ltm_period, months_between
 from keyclients.web.ledger.models import Client
@@ -262,10 +263,7 @@ def receivables(
     member = membership(request, FINANCE_ROLES)
     sales = insights.company_sales(company=member.company)
     day = _as_of(member, sales, as_of)
-    settings = providers.forecast_settings(company=member.company)
-    settlement = reports.company_settlement(
-        company=member.company, as_of=day, default_terms=settings.default_terms
-    )
+    settlement = providers.settlement_at(sales=sales, as_of=day)
     if settlement is None:
         return {"as_of": day, "payment_data": False, "totals": None, "clients": [], "documents": []}
     summary = receivables_summary(settlement)
@@ -335,18 +333,16 @@ def forecast(
     sales = insights.company_sales(company=company)
     day = _as_of(member, sales, as_of)
     scenario = _scenario(member, delay, lose, write_off)
-    settlement = reports.company_settlement(
-        company=company, as_of=day, default_terms=settings.default_terms
-    )
-    basis = reports.forecast_basis(
-        company=company,
-        sales=insights.sales_frame(sales=sales),
-        settlement=settlement,
+    data = forecast_selectors.forecast_data(company=company)
+    basis = forecast_selectors.basis_at(
+        sales=sales,
+        settings=data.settings,
+        plan=data.plan,
         as_of=day,
-        settings=settings,
+        opening_balance=settings.opening_balance,
         horizon=horizon,
     )
-    assert basis is not None
+    open_documents_known = providers.settlement_at(sales=sales, as_of=day) is not None
     try:
         result = cash_forecast(basis, scenario)
     except ValueError as error:
@@ -365,59 +361,85 @@ def forecast(
             {"date": d, "inflow": i, "outflow": o, "balance": b}
             for d, i, o, b in result.days.select("date", "inflow", "outflow", "balance").rows()
         ],
-        "open_documents_known": settlement is not None,
+        "open_documents_known": open_documents_known,
     }
 
 
-def _clients_by_key(member: Any) -> dict[str, tuple[int, str]]:
-    frame = insights.client_frame(company=member.company)
+def _page(frame: pl.DataFrame, page: int, page_size: int) -> dict[str, Any]:
     return {
-        key: (pk, name)
-        for pk, key, name in frame.select("client_id", "client_key", "client").iter_rows()
+        "count": frame.height,
+        "page": page,
+        "page_size": page_size,
+        "pages": max(1, math.ceil(frame.height / page_size)),
+        "rows": frame.slice((page - 1) * page_size, page_size).to_dicts(),
     }
 
 
-@api.get("/kaism", response={200: schemas.KaismOut}, summary="KAISM positions of the clients")
-def kaism(request: HttpRequest) -> dict[str, Any]:
+@api.get(
+    "/kaism",
+    response={200: schemas.KaismOut},
+    summary="KAISM positions, key clients and their reasons (paginated, largest first)",
+)
+def kaism(
+    request: HttpRequest,
+    page: int = Query(1, ge=1, le=1_000_000),
+    page_size: int = Query(100, ge=1, le=MAX_PAGE_SIZE),
+) -> dict[str, Any]:
     member, sales = _company_sales(request)
-    as_of = _as_of(member, sales, None)
-    positions = providers.kaism_positions(company=member.company, as_of=as_of)
-    names = _clients_by_key(member)
-    fixed = {"client_key", "vertical", "horizontal", "vertical_incomplete", "horizontal_incomplete"}
-    scores = [c for c in positions.columns if c not in fixed and c != "quadrant"]
+    data = providers.kaism_data(sales=sales)
+    scores = providers.score_columns(company=member.company, frame=data.clients)
+    placed = data.clients.filter(
+        pl.col("vertical").is_not_null() | pl.col("horizontal").is_not_null()
+    )
+    found = _page(placed, page, page_size)
     return {
-        "as_of": as_of,
+        "as_of": data.as_of,
+        **{name: found[name] for name in ("count", "page", "page_size", "pages")},
         "positions": [
             {
-                "client_id": names.get(row["client_key"], (None, None))[0],
-                "client": names.get(row["client_key"], (None, None))[1],
-                **{name: row[name] for name in fixed},
-                "quadrant": row["quadrant"],
-                "scores": {name: row[name] for name in scores},
+                "client_id": row["client_id"],
+                "client_key": row["client_key"],
+                "client": row["client"],
+                "vertical": row["vertical"],
+                "horizontal": row["horizontal"],
+                "vertical_incomplete": row["vertical_incomplete"],
+                "horizontal_incomplete": row["horizontal_incomplete"],
+                # A quadrant only for a position complete on both axes, as on the KAISM page.
+                "quadrant": row["quadrant"] if row["complete"] else None,
+                "is_key": row["is_key"],
+                "key_reasons": row["key_reasons"],
+                "scores": {name.removesuffix("_score"): row[name] for name in scores},
             }
-            for row in positions.iter_rows(named=True)
+            for row in found["rows"]
         ],
     }
 
 
-@api.get("/signals", response={200: schemas.SignalsOut}, summary="Early-warning signals")
-def signals(request: HttpRequest) -> dict[str, Any]:
-    member, sales = _company_sales(request)
-    as_of = _as_of(member, sales, None)
-    fired = providers.client_signals(company=member.company, as_of=as_of)
-    names = _clients_by_key(member)
+@api.get(
+    "/signals",
+    response={200: schemas.SignalsOut},
+    summary="Early-warning signals, newest first (paginated)",
+)
+def signals(
+    request: HttpRequest,
+    page: int = Query(1, ge=1, le=1_000_000),
+    page_size: int = Query(100, ge=1, le=MAX_PAGE_SIZE),
+) -> dict[str, Any]:
+    _member, sales = _company_sales(request)
+    data = providers.kaism_data(sales=sales)
+    found = _page(data.signals, page, page_size)
     return {
-        "as_of": as_of,
+        "as_of": data.as_of,
+        **{name: found[name] for name in ("count", "page", "page_size", "pages")},
         "signals": [
             {
-                "client_id": names.get(row["client_key"], (None, None))[0],
-                "client": names.get(row["client_key"], (None, None))[1],
-                "client_key": row["client_key"],
+                "client_id": row["client_id"],
+                "client": row["client"],
                 "signal": row["signal"],
                 "severity": row["severity"],
-                "fired_on": row["fired_on"],
+                "since": row["since"],
                 "evidence": evidence_dict(row["evidence"]),
             }
-            for row in fired.iter_rows(named=True)
+            for row in found["rows"]
         ],
     }

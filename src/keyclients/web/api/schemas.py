@@ -154,25 +154,34 @@ class KaismPositionOut(Schema):
     horizontal: float | None
     vertical_incomplete: bool | None
     horizontal_incomplete: bool | None
-    quadrant: str | None
-    scores: dict[str, float | None]
+    quadrant: str | None  # only when both axes are complete
+    is_key: bool
+    key_reasons: list[str]
+    scores: dict[str, float | None]  # criterion key -> score 0–10 (null: not known)
 
 
 class KaismOut(Schema):
-    as_of: date
+    as_of: date | None  # the end of the LTM; null without sales
+    count: int
+    page: int
+    page_size: int
+    pages: int
     positions: list[KaismPositionOut]
 
 
 class SignalOut(Schema):
-    client_id: int | None
-    client_key: str
-    client: str | None
+    client_id: int
+    client: str
     signal: str
     severity: str
-    fired_on: date
+    since: date | None  # the first day of the run of days the signal fires
     evidence: dict[str, float | None]
 
 
 class SignalsOut(Schema):
-    as_of: date
+    as_of: date | None
+    count: int
+    page: int
+    page_size: int
+    pages: int
     signals: list[SignalOut]

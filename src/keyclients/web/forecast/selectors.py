@@ -10,7 +10,7 @@ settings are small tables read as they are. `keyclients.core.analytics.cashflow`
 Two providers stand in for features merged from other branches; wire them there and nothing
 else changes:
 - `payments_frame(company=)`: the company's client payments (ledger.Payment);
-- `key_client_keys(company=)`: the clients marked key (KAISM, dossier).
+- `key_client_keys(sales=)`: the KAISM page's key clients.
 
 The expensive parts (the settlement of every document, the month aggregate, the simulation,
 the stress test) are cached per company under the insights data version (a fingerprint of the
@@ -98,14 +98,20 @@ def payments_frame(*, company: Company) -> pl.DataFrame:
     return receivables_input(sales=sales).payments
 
 
-def key_client_keys(*, company: Company) -> frozenset[str]:
-    """The keys of the clients marked key (the article's criteria, KAISM, marked by hand).
+def key_client_keys(*, sales: CompanySales) -> frozenset[str]:
+    """The keys of the KAISM page's key clients (class A, a strategic position, reputation or
+    development, or marked by hand: DESIGN's key criteria), as of the end of the LTM."""
+    from keyclients.web.insights import kaism_selectors
+    from keyclients.web.insights.criteria import kaism_settings
 
-    EMPTY until the key-clients pages are merged: the risk page then takes the class A clients
-    of `concentration.client_shares` (DESIGN §4: class A is one of the key criteria).
-    """
-    del company
-    return frozenset()
+    company = sales.company
+    data = kaism_selectors.kaism_data(
+        sales=sales,
+        settings=insights_selectors.concentration_settings(company=company),
+        kaism=kaism_settings(company=company),
+        today=timezone.localdate(),
+    )
+    return frozenset(data.clients.filter(pl.col("is_key")).get_column("client_key").to_list())
 
 
 # --- Settings and plan -----------------------------------------------------------------------
@@ -345,14 +351,33 @@ def _basis(
     sales: CompanySales, settings: ForecastSettings, plan: Sequence[PlannedPayment]
 ) -> CashBasis:
     assert settings.balance_date is not None and settings.opening_balance is not None
-    as_of = settings.balance_date
+    return basis_at(
+        sales=sales,
+        settings=settings,
+        plan=plan,
+        as_of=settings.balance_date,
+        opening_balance=float(settings.opening_balance),
+    )
+
+
+def basis_at(
+    *,
+    sales: CompanySales,
+    settings: ForecastSettings,
+    plan: Sequence[PlannedPayment],
+    as_of: date,
+    opening_balance: float,
+    horizon: int | None = None,
+) -> CashBasis:
+    """The core's cash basis from the page's documents, months and plan, started at `as_of`
+    with `opening_balance` (the page: the settings' own; the API may ask for others)."""
     return cash_basis(
         settled_documents(sales=sales, as_of=as_of),
         sales_months(sales=sales),
         plan_frame(payments=plan),
         as_of=as_of,
-        opening_balance=float(settings.opening_balance),
-        horizon=settings.horizon_days,
+        opening_balance=opening_balance,
+        horizon=horizon or settings.horizon_days,
         reserve=float(settings.reserve),
     )
 
@@ -439,8 +464,8 @@ def risk_periods(*, as_of: date) -> StabilityPeriods:
     return stability_periods(as_of)
 
 
-KEY_MARKED = "marked"  # the clients of key_client_keys
-KEY_CLASS_A = "class_a"  # none marked: the class A clients by LTM revenue
+KEY_MARKED = "marked"  # the KAISM page's key clients (key_client_keys)
+KEY_CLASS_A = "class_a"  # none there: the class A clients by LTM revenue
 
 
 @dataclass(frozen=True)
@@ -460,7 +485,7 @@ def risk_data(*, data: ForecastData) -> RiskData | None:
     if as_of is None or data.sales.is_empty:
         return None
     abc = insights_selectors.concentration_settings(company=data.company)
-    marked = key_client_keys(company=data.company)
+    marked = key_client_keys(sales=data.sales)
     digest = hashlib.sha256(repr((abc.cache_key, sorted(marked))).encode()).hexdigest()[:16]
     return _cached(
         data.key("risk", as_of.isoformat(), digest), lambda: _risk(data, as_of, abc, marked)

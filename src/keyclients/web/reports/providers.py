@@ -1,39 +1,29 @@
-"""The data the reports and the API need from models that live on other branches.
+"""What the reports and the API read from the other apps, in one place.
 
-Each function here stands for a model or setting another app brings with the next merge
-(`ledger.Payment`, the `forecast` app's PlannedPayment and settings, the KAISM criteria and
-scores of `insights`, the signals of the `clients` dossier). Until then each returns an empty
-frame of the core's schema or the defaults, so every report and API endpoint already calls the
-core through them and shows "no data yet" honestly; after the merge only the bodies change.
-
-Wire after the merge:
-- `payments_frame`   -> the company's ledger.Payment rows as PAYMENTS_SCHEMA (client_key by the
-                        payer's client), the receivables page's selector if it has one;
-- `plan_frame`       -> forecast.PlannedPayment rows as PLAN_SCHEMA (`row` = the payment's id);
-- `forecast_settings`-> the forecast app's opening balance (and its date), reserve, horizon,
-                        default terms, company margin and diversification targets;
-- `kaism_positions`  -> the company's criteria/weights and manual scores through
-                        core.analytics.kaism (`kaism_metrics` + `kaism_positions`);
-- `client_signals`   -> core.analytics.signals.client_signals with the dossier's interactions
-                        and contacts (and the payments' days late);
-- `manual_key_marks` -> clients marked key by hand, with the reason.
-Tests patch these functions to feed the reports real payments, a plan and positions.
+The reports show what the pages show: the receivables page's settlement
+(`insights.receivables`), the forecast page's cash basis and settings (`forecast.selectors`),
+the KAISM page's positions, key clients and early warnings (`insights.kaism_selectors`). This
+module adapts them to the report's needs and computes nothing itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
+from django.utils import timezone
 
 from keyclients.core.analytics.cashflow import DEFAULT_HORIZON
-from keyclients.core.analytics.kaism import positions_schema
+from keyclients.core.analytics.kaism import score_column
+from keyclients.core.analytics.receivables import Settlement
 from keyclients.core.analytics.scenarios import DEFAULT_TARGET_HHI, DEFAULT_TARGET_TOP1
-from keyclients.core.analytics.signals import SIGNALS_SCHEMA
-from keyclients.core.ingest.schema import PAYMENTS_SCHEMA, PLAN_SCHEMA
 from keyclients.web.accounts.models import Company
+from keyclients.web.forecast import selectors as forecast_selectors
+from keyclients.web.insights import kaism_selectors
+from keyclients.web.insights import receivables as receivables_selectors
+from keyclients.web.insights.criteria import kaism_settings
+from keyclients.web.insights.selectors import CompanySales, concentration_settings
 
 
 @dataclass(frozen=True)
@@ -55,31 +45,50 @@ class ForecastSettings:
         return self.opening_balance is not None
 
 
-def payments_frame(*, company: Company) -> pl.DataFrame:
-    """Client payments as PAYMENTS_SCHEMA (ledger.Payment, not on this branch yet)."""
-    return pl.DataFrame(schema=PAYMENTS_SCHEMA)
-
-
-def plan_frame(*, company: Company) -> pl.DataFrame:
-    """Planned payments as PLAN_SCHEMA (forecast.PlannedPayment, not on this branch yet)."""
-    return pl.DataFrame(schema=PLAN_SCHEMA)
-
-
 def forecast_settings(*, company: Company) -> ForecastSettings:
-    """The cash forecast's settings (the forecast app's, not on this branch yet)."""
-    return ForecastSettings()
+    """The forecast page's settings (opening balance, reserve, horizon, targets, margin) and the
+    receivables page's default payment terms, as plain numbers."""
+    stored = forecast_selectors.forecast_settings(company=company)
+    terms = receivables_selectors.receivables_settings(company=company).default_terms
+    margin = stored.gross_margin_percent
+    return ForecastSettings(
+        opening_balance=None if stored.opening_balance is None else float(stored.opening_balance),
+        balance_date=stored.balance_date,
+        reserve=float(stored.reserve),
+        horizon_days=int(stored.horizon_days),
+        default_terms=terms,
+        company_margin=None if margin is None else float(margin) / 100,
+        target_top1_share=float(stored.target_top1_share),
+        target_hhi=float(stored.target_hhi),
+    )
 
 
-def kaism_positions(*, company: Company, as_of: date) -> pl.DataFrame:
-    """KAISM positions as `positions_schema()` (criteria and scores of insights, not here yet)."""
-    return pl.DataFrame(schema=positions_schema())
+def settlement_at(*, sales: CompanySales, as_of: date) -> Settlement | None:
+    """The receivables page's settlement at `as_of` (its payments, terms and loss rates); None
+    when nothing says what was paid — no payments and no paid dates on the sales: every invoice
+    would look unpaid, which is not receivables."""
+    inputs = receivables_selectors.receivables_input(sales=sales)
+    paid_dates = inputs.sales.get_column("paid_date").null_count() < inputs.sales.height
+    if inputs.payments.is_empty() and not paid_dates:
+        return None
+    settings = receivables_selectors.receivables_settings(company=sales.company)
+    return receivables_selectors.receivables(sales=sales, as_of=as_of, settings=settings).settlement
 
 
-def client_signals(*, company: Company, as_of: date) -> pl.DataFrame:
-    """Early-warning signals as SIGNALS_SCHEMA (the dossier's signals, not here yet)."""
-    return pl.DataFrame(schema=SIGNALS_SCHEMA)
+def kaism_data(*, sales: CompanySales) -> kaism_selectors.KaismData:
+    """The KAISM page's data: positions, key clients and reasons, stability and warnings, as of
+    the end of the company's LTM (a client's key status does not change with a report's
+    period)."""
+    return kaism_selectors.kaism_data(
+        sales=sales,
+        settings=concentration_settings(company=sales.company),
+        kaism=kaism_settings(company=sales.company),
+        today=timezone.localdate(),
+    )
 
 
-def manual_key_marks(*, company: Company) -> Mapping[str, str]:
-    """client_key -> the reason a client was marked key by hand (the dossier, not here yet)."""
-    return {}
+def score_columns(*, company: Company, frame: pl.DataFrame) -> list[str]:
+    """The criterion score columns of a KAISM frame, in the company's criteria order."""
+    criteria = kaism_settings(company=company).core_criteria
+    names = [score_column(criterion) for criterion in criteria]
+    return [name for name in names if name in frame.columns]

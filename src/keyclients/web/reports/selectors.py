@@ -1,10 +1,10 @@
-"""Everything a report shows, read once: SQL aggregates and providers in, the core's figures out.
+"""Everything a report shows, read once: the pages' selectors in, the core's figures out.
 
-`report_data` is the one entry point the XLSX, the PDF, the monthly command and the API's
-receivables and forecast endpoints share. It computes nothing itself: sales come from the same
-monthly GROUP BY as the dashboards (`insights.selectors`), documents from one GROUP BY per
-document (`sale_documents`), the data of models on other branches from `providers`, and every
-figure from `keyclients.core`.
+`report_data` is the one entry point the XLSX, the PDF and the monthly command share. It
+computes nothing itself and reads what the pages read, so a report never disagrees with the
+screen: the sales by month of the dashboards (`insights.selectors`), the receivables page's
+settlement, the forecast page's cash basis, the KAISM page's key clients and warnings (all
+through `providers`), and every figure from `keyclients.core`.
 """
 
 from __future__ import annotations
@@ -14,34 +14,29 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from django.db import connection
 from django.utils import timezone
 
-from keyclients.core.analytics.abc_xyz import client_stability
 from keyclients.core.analytics.cashflow import (
     BASE,
     CashBasis,
     CashForecast,
     Loss,
     Scenario,
-    cash_basis,
-    cash_forecast,
     loss_impacts,
 )
 from keyclients.core.analytics.concentration import Concentration, concentration_trend
-from keyclients.core.analytics.key_clients import DEVELOPMENT, REPUTATION, key_clients
-from keyclients.core.analytics.receivables import Settlement, settle
+from keyclients.core.analytics.receivables import Settlement
 from keyclients.core.analytics.scenarios import (
     DiversificationPlan,
     StressTest,
     diversification_plan,
     loss_stress_test,
 )
-from keyclients.core.ingest.schema import SALES_SCHEMA
 from keyclients.web.accounts.models import Company
+from keyclients.web.forecast import selectors as forecast_selectors
+from keyclients.web.insights import kaism_selectors
 from keyclients.web.insights import selectors as insights
 from keyclients.web.insights.periods import Period, ltm_period
-from keyclients.web.ledger.models import Client, Sale
 from keyclients.web.reports import providers
 
 CLIENT_COLUMNS = (
@@ -71,88 +66,6 @@ CLIENT_COLUMNS = (
     "last_sale",
 )
 
-_DAY_SQL = {"sqlite": "{}", "postgresql": "to_char({}, 'YYYY-MM-DD')"}
-
-
-# --- Documents ------------------------------------------------------------------------------
-
-
-def sale_documents(*, company: Company, as_of: date) -> pl.DataFrame:
-    """The company's sales up to `as_of`, one row per document, as SALES_SCHEMA for `settle`.
-
-    A document is the lines of one client with one number (DESIGN §4): SQL sums them and keeps
-    the earliest date and due date, the paid date when every line has one (the latest), and
-    the first line's id as `row`; a line without a number is a document of its own. The core
-    groups the same way, so settling these rows equals settling the lines.
-    """
-    vendor = connection.vendor
-    day = _DAY_SQL[vendor]
-    table = connection.ops.quote_name(Sale._meta.db_table)
-    paid = "CASE WHEN COUNT(paid_date) = COUNT(*) THEN MAX(paid_date) END"
-    sql = (
-        f"SELECT client_id, document, {day.format('MIN(date)')}, {day.format('MIN(due_date)')},"
-        f" CAST(SUM(amount) AS DOUBLE PRECISION), {day.format(paid)}, MIN(id)"
-        f" FROM {table} WHERE company_id = %s AND date <= %s AND document <> ''"
-        " GROUP BY client_id, document"
-        " UNION ALL"
-        f" SELECT client_id, NULL, {day.format('date')}, {day.format('due_date')},"
-        f" CAST(amount AS DOUBLE PRECISION), {day.format('paid_date')}, id"
-        f" FROM {table} WHERE company_id = %s AND date <= %s AND document = ''"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [company.pk, as_of, company.pk, as_of])
-        rows = cursor.fetchall()
-    raw = pl.DataFrame(
-        rows,
-        schema={
-            "client_id": pl.Int64,
-            "document": pl.String,
-            "date": pl.String,
-            "due_date": pl.String,
-            "amount": pl.Float64,
-            "paid_date": pl.String,
-            "row": pl.Int64,
-        },
-        orient="row",
-    )
-    names = insights.client_frame(company=company).select("client_id", "client_key", "client")
-    documents = raw.join(names, on="client_id", how="inner").with_columns(
-        pl.col(name).str.to_date("%Y-%m-%d") for name in ("date", "due_date", "paid_date")
-    )
-    return documents.with_columns(
-        pl.lit(None, SALES_SCHEMA[name]).alias(name)
-        for name in SALES_SCHEMA
-        if name not in documents.columns
-    ).select(pl.col(name).cast(dtype) for name, dtype in SALES_SCHEMA.items())
-
-
-def client_terms(*, company: Company) -> dict[str, int]:
-    """client_key -> payment terms in days, for the clients that have terms."""
-    return dict(
-        Client.objects.filter(company=company, payment_terms_days__isnull=False)
-        .order_by()
-        .values_list("key", "payment_terms_days")
-    )
-
-
-def company_settlement(
-    *, company: Company, as_of: date, default_terms: int = 0
-) -> Settlement | None:
-    """Receivables at `as_of` through the core; None when nothing says what was paid (no
-    payments and no paid dates): every invoice would look unpaid, which is not receivables."""
-    documents = sale_documents(company=company, as_of=as_of)
-    payments = providers.payments_frame(company=company)
-    if payments.is_empty() and documents.get_column("paid_date").null_count() == documents.height:
-        return None
-    return settle(
-        documents,
-        payments,
-        as_of=as_of,
-        terms=client_terms(company=company),
-        default_terms=default_terms,
-    )
-
-
 # --- Cash forecast --------------------------------------------------------------------------
 
 
@@ -167,63 +80,31 @@ class ForecastPart:
     open_documents_known: bool  # False: no payment data, receipts of open invoices are missing
 
 
-def forecast_basis(
-    *,
-    company: Company,
-    sales: pl.DataFrame,
-    settlement: Settlement | None,
-    as_of: date,
-    settings: providers.ForecastSettings,
-    horizon: int | None = None,
-) -> CashBasis | None:
-    """The core's cash basis, or None while the forecast is not set up (no opening balance)."""
-    if settings.opening_balance is None:
-        return None
-    documents = settlement.documents if settlement is not None else _no_documents()
-    return cash_basis(
-        documents,
-        sales.select("client_key", "client", "date", "amount"),
-        providers.plan_frame(company=company),
-        as_of=as_of,
-        opening_balance=settings.opening_balance,
-        horizon=horizon or settings.horizon_days,
-        reserve=settings.reserve,
-        default_terms=settings.default_terms,
-    )
-
-
-def _no_documents() -> pl.DataFrame:
-    """No open invoices and no days-late history: the forecast has future sales and the plan."""
-    return pl.DataFrame(
-        schema={
-            "client_key": pl.String,
-            "client": pl.String,
-            "document": pl.String,
-            "date": pl.Date,
-            "due_date": pl.Date,
-            "amount": pl.Float64,
-            "days_late": pl.Int64,
-            "outstanding": pl.Float64,
-        }
-    )
-
-
 def _forecast_part(
-    basis: CashBasis,
+    data: forecast_selectors.ForecastData,
     settings: providers.ForecastSettings,
     *,
     top_key: str | None,
     top_name: str | None,
     open_documents_known: bool,
-) -> ForecastPart:
+) -> ForecastPart | None:
+    """The forecast page's calendar, and the same with the top client gone; None while the
+    forecast is not set up (no opening balance)."""
+    basis = data.basis
+    if basis is None:
+        return None
     known = set(basis.clients.get_column("client_key").to_list())
     in_basis = top_key is not None and top_key in known
-    lose_top = cash_forecast(basis, Scenario(losses=(Loss(top_key),))) if in_basis else None
+    lose_top = (
+        forecast_selectors.forecast_for(data=data, scenario=Scenario(losses=(Loss(top_key),)))
+        if in_basis
+        else None
+    )
     lost = loss_impacts(basis, [top_key]).get_column("lost_receipts")[0] if in_basis else None
     return ForecastPart(
         settings=settings,
         basis=basis,
-        base=cash_forecast(basis, BASE),
+        base=forecast_selectors.forecast_for(data=data, scenario=BASE),
         lose_top=lose_top,
         top_client=top_name,
         lost_receipts=lost,
@@ -248,8 +129,9 @@ class ReportData:
     forecast_settings: providers.ForecastSettings
     stress: StressTest
     diversification: DiversificationPlan
-    kaism: pl.DataFrame
-    signals: pl.DataFrame
+    kaism: pl.DataFrame  # the KAISM page's clients (positions, key status, stability)
+    signals: pl.DataFrame  # the KAISM page's warnings: client_id, client, signal, since, ...
+    kaism_as_of: date | None  # the end of the LTM the key status and warnings are taken at
     created_at: datetime = field(default_factory=timezone.now)
 
     @property
@@ -287,41 +169,27 @@ def report_data(*, company: Company, period: Period | None = None) -> ReportData
     period = period or ltm_period(sales.months, today=timezone.localdate())
     assert period is not None
     settings = insights.concentration_settings(company=company)
-    frame = insights.sales_frame(sales=sales)
     overview = insights.overview(sales=sales, period=period, settings=settings)
     fsettings = providers.forecast_settings(company=company)
     as_of = fsettings.balance_date or period.date_to
-    settlement = company_settlement(
-        company=company, as_of=as_of, default_terms=fsettings.default_terms
-    )
-    kaism = providers.kaism_positions(company=company, as_of=as_of)
-    signals = providers.client_signals(company=company, as_of=as_of)
-    clients = _client_rows(
-        company=company,
-        sales=sales,
-        frame=frame,
-        period=period,
-        settings=settings,
-        kaism=kaism,
-        signals=signals,
-    )
+    settlement = providers.settlement_at(sales=sales, as_of=as_of)
+    kaism = providers.kaism_data(sales=sales)
+    clients = _client_rows(sales=sales, period=period, settings=settings, kaism=kaism)
     top = clients.filter(pl.col("rank") == 1)
     top_key = top.get_column("client_key")[0] if top.height else None
     top_name = top.get_column("client")[0] if top.height else None
-    basis = forecast_basis(
-        company=company, sales=frame, settlement=settlement, as_of=as_of, settings=fsettings
+    fdata = forecast_selectors.forecast_data(company=company)
+    forecast = _forecast_part(
+        fdata,
+        fsettings,
+        top_key=top_key,
+        top_name=top_name,
+        open_documents_known=settlement is not None,
     )
-    forecast = (
-        None
-        if basis is None
-        else _forecast_part(
-            basis,
-            fsettings,
-            top_key=top_key,
-            top_name=top_name,
-            open_documents_known=settlement is not None,
-        )
-    )
+    # The risk page's inputs (revenue and cost by client and month), at the period's end; the
+    # cash part of the stress test only when the forecast starts there.
+    months = forecast_selectors.sales_months(sales=sales)
+    basis = fdata.basis
     stress_basis = basis if basis is not None and basis.as_of == period.date_to else None
     return ReportData(
         company=company,
@@ -335,83 +203,52 @@ def report_data(*, company: Company, period: Period | None = None) -> ReportData
         forecast=forecast,
         forecast_settings=fsettings,
         stress=loss_stress_test(
-            frame,
+            months,
             as_of=period.date_to,
             company_margin=fsettings.company_margin,
             basis=stress_basis,
         ),
         diversification=diversification_plan(
-            frame,
+            months,
             as_of=period.date_to,
             target_top1_share=fsettings.target_top1_share,
             target_hhi=fsettings.target_hhi,
         ),
-        kaism=kaism,
-        signals=signals,
-    )
-
-
-def manual_scores(*, company: Company) -> dict[str, dict[str, float | None]]:
-    """client_key -> the reputation and development scores given by hand (Client fields)."""
-    rows = (
-        Client.objects.filter(company=company)
-        .exclude(reputation_score__isnull=True, development_score__isnull=True)
-        .order_by()
-        .values_list("key", "reputation_score", "development_score")
-    )
-    return {
-        key: {REPUTATION: reputation, DEVELOPMENT: development}
-        for key, reputation, development in rows
-    }
-
-
-def prospective_keys(*, company: Company) -> list[str]:
-    return list(
-        Client.objects.filter(company=company, prospective=True)
-        .order_by()
-        .values_list("key", flat=True)
+        kaism=kaism.clients,
+        signals=kaism.signals,
+        kaism_as_of=kaism.as_of,
     )
 
 
 def _client_rows(
     *,
-    company: Company,
     sales: insights.CompanySales,
-    frame: pl.DataFrame,
     period: Period,
     settings: insights.ConcentrationSettings,
-    kaism: pl.DataFrame,
-    signals: pl.DataFrame,
+    kaism: kaism_selectors.KaismData,
 ) -> pl.DataFrame:
-    """The clients table with the period's shares and ABC (as the clients page), XYZ and growth
-    over the LTM at the period's end, the key reasons, the KAISM quadrant and the signals."""
+    """The clients table with the period's shares and ABC (as the clients page), and the KAISM
+    page's XYZ, growth, key status and reasons, quadrant (complete positions only) and signals,
+    as of the end of the LTM."""
     table = insights.client_table(sales=sales, period=period, settings=settings)
-    stability = client_stability(
-        frame,
-        as_of=period.date_to,
-        manual_prospective=prospective_keys(company=company),
-        a=settings.abc_a,
-        b=settings.abc_b,
-    ).select("client_key", "xyz", "cv", "growth", "is_new", "dormant", "prospective")
-    keys = key_clients(
-        table.select("client_key", "abc"),
-        positions=kaism,
-        manual=manual_scores(company=company),
-        manual_key=providers.manual_key_marks(company=company),
-    ).select("client_key", "is_key", "key_reasons")
-    fired = signals.group_by("client_key").agg(pl.col("signal").alias("signals"))
+    positions = kaism.clients.select(
+        "client_key",
+        "xyz",
+        "cv",
+        "growth",
+        "is_new",
+        "dormant",
+        "prospective",
+        "is_key",
+        "key_reasons",
+        pl.when(pl.col("complete")).then(pl.col("quadrant")).alias("quadrant"),
+        "signals",
+    )
     return (
-        table.join(stability, on="client_key", how="left", maintain_order="left")
-        .join(keys, on="client_key", how="left", maintain_order="left")
-        .join(
-            kaism.select("client_key", "quadrant"),
-            on="client_key",
-            how="left",
-            maintain_order="left",
-        )
-        .join(fired, on="client_key", how="left", maintain_order="left")
+        table.join(positions, on="client_key", how="left", maintain_order="left")
         .with_columns(
             pl.col("signals").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.col("key_reasons").fill_null(pl.lit([], dtype=pl.List(pl.String))),
             pl.col("is_key").fill_null(False),
             pl.col("prospective").fill_null(False),
         )

@@ -174,7 +174,7 @@ def findings(data: ReportData) -> list[Finding]:
                 % {"names": ", ".join(dormant_key.get_column("client").to_list()[:LIST_NAMES])}
             )
         )
-    signalled = data.signals.get_column("client_key").n_unique()
+    signalled = data.signals.get_column("client_id").n_unique()
     if signalled:
         found.append(
             Finding(
