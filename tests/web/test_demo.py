@@ -3,6 +3,8 @@ service, client details from the generator; a second run reuses everything."""
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,51 @@ from keyclients.web.insights.models import ClientFlag, ScoreEntry
 from keyclients.web.ledger.models import Client, ImportBatch, ImportStatus, Sale
 
 pytestmark = pytest.mark.django_db
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_curls() -> list[list[str]]:
+    """The curl commands of the README's API example, each split into its words."""
+    text = README.read_text(encoding="utf-8")
+    block = text.split("TOKEN=kc_1_demo-owner", 1)[1].split("```", 1)[0]
+    joined = re.sub(r"\\\n\s*", " ", block)
+    # A quoted body may span lines in the README: join them before splitting into words.
+    commands = re.split(r"\n(?=curl )", joined.strip())
+    return [shlex.split(command.replace("\n", " ")) for command in commands]
+
+
+def _readme_curls_work(company: Company, token: str) -> None:
+    """Every curl of the README answers 200 on the demo (client ids as in a fresh database,
+    where the demo company's clients are numbered from 1)."""
+    first_client = Client.objects.filter(company=company).order_by("pk").first()
+    assert first_client is not None
+    http = DjangoClient()
+    curls = readme_curls()
+    assert len(curls) >= 5
+    for words in curls:
+        headers: dict[str, str] = {}
+        body = None
+        url = ""
+        items = iter(words[1:])
+        for word in items:
+            if word == "-H":
+                name, _sep, value = next(items).partition(": ")
+                headers[name] = value.replace("$TOKEN", token)
+            elif word == "-d":
+                body = next(items)
+            else:
+                url = word
+        url = url.removeprefix("http://127.0.0.1:8000")
+        url = re.sub(
+            r"(lose|delay)=(\d+)", lambda m: f"{m[1]}={int(m[2]) - 1 + first_client.pk}", url
+        )
+        extra = {"HTTP_AUTHORIZATION": headers["Authorization"], "SERVER_NAME": "127.0.0.1"}
+        if body is None:
+            answer = http.get(url, **extra)
+        else:
+            answer = http.post(url, body, content_type=headers["Content-Type"], **extra)
+        assert answer.status_code == 200, (url, answer.content)
 
 
 def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
@@ -103,6 +150,9 @@ def test_the_demo_setup_creates_the_companies_and_users_and_is_idempotent(
     farmed = Client.objects.filter(company=main, manager__username__in=["farmer1", "farmer2"])
     assert 0 < farmed.count() < generated.clients.height
     assert set(farmed.values_list("manager__username", flat=True)) == {"farmer1", "farmer2"}
+
+    # Last, as its push adds a sales import: the README's curl examples work on the demo.
+    _readme_curls_work(main, first.api_token)
 
 
 def test_the_demo_has_payments_from_a_file_and_a_statement_each_counted_once(
