@@ -24,7 +24,7 @@ from keyclients.core.analytics.concentration import (
     concentration_trend,
 )
 from keyclients.core.analytics.receivables import settle
-from keyclients.web.accounts.models import Role
+from keyclients.web.accounts.models import AuditAction, AuditEvent, Role
 from keyclients.web.forecast import selectors as forecast_selectors
 from keyclients.web.insights import receivables as receivables_selectors
 from keyclients.web.insights import selectors as insights
@@ -340,6 +340,13 @@ class ReportViewTests(InsightsTestCase):
         response = self.client.get("/reports/pdf/")
         self.assertEqual(response["Content-Type"], "application/pdf")
         self.assertTrue(response.content.startswith(b"%PDF"))
+        # Each download is audited: who took the company's figures, in which format, when.
+        events = AuditEvent.objects.filter(
+            company=self.company_a, action=AuditAction.REPORT_DOWNLOADED
+        ).order_by("pk")
+        self.assertEqual([e.details["format"] for e in events], ["xlsx", "pdf"])
+        self.assertEqual({e.user for e in events}, {self.alice})
+        self.assertEqual(events[0].details["from"], "2025-01-01")
 
     def test_a_company_without_sales_is_sent_back_to_the_overview(self) -> None:
         self.login(self.charlie)

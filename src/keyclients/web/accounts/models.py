@@ -110,6 +110,7 @@ class AuditAction(models.TextChoices):
     LOGIN_REFUSED = "login_refused", _("Login refused while locked")
     LOGOUT = "logout", _("Logged out")
     CLIENTS_EXPORTED = "clients_exported", _("Clients exported")
+    REPORT_DOWNLOADED = "report_downloaded", _("Report downloaded")
     DATABASE_RESTORED = "database_restored", _("Database restored from a backup")
     API_TOKEN_CREATED = "api_token_created", _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")

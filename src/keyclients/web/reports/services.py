@@ -13,7 +13,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from keyclients.web.accounts.models import Company, Membership, Role
+from keyclients.web.accounts.models import AuditAction, Company, Membership, Role, User
+from keyclients.web.accounts.services import audit_record
 from keyclients.web.reports import pdf, xlsx
 from keyclients.web.reports.selectors import ReportData, report_data
 
@@ -56,6 +57,23 @@ def report_render(*, data: ReportData, report_format: str, language: str) -> byt
     if report_format == "pdf":
         return pdf.report_pdf(data, language=language)
     raise ReportError(str(FORMAT_UNKNOWN) % {"format": repr(report_format)})
+
+
+def report_download_record(
+    *, company: Company, user: User, ip: str | None, data: ReportData, report_format: str
+) -> None:
+    """A downloaded report leaves an audit event: who took the company's figures, and when."""
+    audit_record(
+        company=company,
+        user=user,
+        action=AuditAction.REPORT_DOWNLOADED,
+        ip=ip,
+        details={
+            "format": report_format,
+            "from": data.period.date_from.isoformat(),
+            "to": data.period.date_to.isoformat(),
+        },
+    )
 
 
 def report_write(*, company: Company, report_format: str, out: Path, language: str) -> Path:

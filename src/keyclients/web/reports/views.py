@@ -10,11 +10,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from keyclients.web.accounts.access import CompanyRequest, company_view
+from keyclients.web.accounts.access import CompanyRequest, client_ip, company_view
 from keyclients.web.accounts.models import Role
 from keyclients.web.insights import selectors as insights
 from keyclients.web.insights.forms import PeriodForm
-from keyclients.web.reports import pdf, selectors, xlsx
+from keyclients.web.reports import pdf, selectors, services, xlsx
 from keyclients.web.reports.selectors import ReportData
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,6 +48,16 @@ def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
     return response
 
 
+def _record(request: CompanyRequest, data: ReportData, report_format: str) -> None:
+    services.report_download_record(
+        company=request.membership.company,
+        user=request.user,
+        ip=client_ip(request),
+        data=data,
+        report_format=report_format,
+    )
+
+
 def _no_sales(request: CompanyRequest) -> HttpResponse:
     messages.info(request, NO_SALES)
     return HttpResponseRedirect(reverse("insights:overview"))
@@ -60,6 +70,7 @@ def report_xlsx(request: CompanyRequest) -> HttpResponse:
     if data is None:
         return _no_sales(request)
     content = xlsx.report_xlsx(data, language=_language())
+    _record(request, data, "xlsx")
     return _download(content, XLSX, report_file_name(data, "xlsx"))
 
 
@@ -70,4 +81,5 @@ def report_pdf(request: CompanyRequest) -> HttpResponse:
     if data is None:
         return _no_sales(request)
     content = pdf.report_pdf(data, language=_language())
+    _record(request, data, "pdf")
     return _download(content, PDF, report_file_name(data, "pdf"))
