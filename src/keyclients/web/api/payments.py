@@ -199,7 +199,7 @@ def payments_push(
             sha256=push.fingerprint(fresh.select("row", *FINGERPRINT_COLUMNS)),
             rows_received=len(rows),
             rows_written=fresh.height,
-            report={**report, "documents_known": payments_known},
+            report={**report, "payments_known": payments_known},
         )
         written = writers.write(batch, written_upload, progress=lambda _written: None)
         push.batch_finish(
