@@ -10,6 +10,8 @@ from typing import Any
 
 import polars as pl
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from keyclients.core.ingest.report import REASON_NOT_A_DATE, REASON_NOT_A_NUMBER
 from keyclients.web.accounts.models import AuditAction, AuditEvent, Role
@@ -167,6 +169,15 @@ class PaymentsPushTests(PaymentsPushCase):
         self.assertTrue(AuditEvent.objects.filter(action=AuditAction.PAYMENTS_IMPORT_UNDONE))
         again = self.push([PAYMENT]).json()
         self.assertEqual(again["rows_imported"], 1)
+
+    def test_the_queries_of_a_push_do_not_grow_with_its_rows(self) -> None:
+        self.push(payment_rows(1, start=10_000))  # the token's last use is written once
+        queries = []
+        for start, count in ((0, 5), (1_000, 400)):
+            with CaptureQueriesContext(connection) as captured:
+                self.assertEqual(self.push(payment_rows(count, start=start)).status_code, 200)
+            queries.append(len(captured))
+        self.assertEqual(queries[0], queries[1])
 
     def test_a_payer_is_matched_to_a_client_by_inn(self) -> None:
         romashka = client_create(company=self.company_a, name="Ромашка", inn=INN)
