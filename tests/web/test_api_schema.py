@@ -62,7 +62,7 @@ def _run_schemathesis() -> None:
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 9
+    assert len(operations) == 10
     failures: list[str] = []
     for operation in operations:
 

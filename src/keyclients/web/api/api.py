@@ -2,9 +2,9 @@
 
 Authentication: `Authorization: Bearer kc_<company>_<secret>`, a token made on
 `/profile/tokens/`. A token acts as its member, in its company only, with the member's role at
-the moment of the request: every member reads; owners and finance push sales and read
-receivables and the cash forecast (as they download the reports that hold them). Errors are
-JSON: `{"detail": ..., "errors": [{"field", "reason", "index", "value"}]}`.
+the moment of the request: every member reads; owners and finance push sales and payments,
+and read receivables and the cash forecast (as they download the reports that hold them).
+Errors are JSON: `{"detail": ..., "errors": [{"field", "reason", "index", "value"}]}`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ninja.security import HttpBearer
 from keyclients.web.accounts.models import Membership, Role
 from keyclients.web.api import selectors, services
 from keyclients.web.api.models import ApiToken
+from keyclients.web.api.push import PushRejected
 
 FORBIDDEN = "Your role may not do this."
 UNAUTHORIZED = "Send a valid API token: Authorization: Bearer kc_..."
@@ -57,6 +58,19 @@ class ApiError(Exception):
 
 def field_error(field: str, reason: str, status: int = 400) -> ApiError:
     return ApiError(status, reason, [{"field": field, "reason": reason}])
+
+
+def push_error(rejected: PushRejected) -> ApiError:
+    """A push refused (nothing written) as a 400 listing each bad row."""
+    return ApiError(
+        400,
+        rejected.message,
+        [
+            {"field": e.field, "reason": e.reason, "index": e.index, "value": e.value}
+            for e in rejected.errors
+        ],
+        rejected.count,
+    )
 
 
 def membership(request: HttpRequest, roles: tuple[Role, ...] = READ_ROLES) -> Membership:
@@ -117,6 +131,7 @@ def _http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
     )
 
 
-from keyclients.web.api import endpoints  # noqa: E402  (registers the operations on `api`)
+# Importing these modules registers their operations on `api`.
+from keyclients.web.api import endpoints, payment_endpoints  # noqa: E402
 
-__all__ = ["api", "endpoints"]
+__all__ = ["api", "endpoints", "payment_endpoints"]

@@ -23,7 +23,9 @@ from keyclients.web.api.api import (
     api,
     field_error,
     membership,
+    push_error,
 )
+from keyclients.web.api.push import PushRejected
 from keyclients.web.forecast import selectors as forecast_selectors
 from keyclients.web.insights import selectors as insights
 from keyclients.web.insights.periods import Period, ltm_period, months_between
@@ -104,16 +106,8 @@ def sales_push(request: HttpRequest, payload: schemas.SalesPushIn) -> dict[str, 
             rows=rows,
             ip=client_ip(request),
         )
-    except services.PushRejected as rejected:
-        raise ApiError(
-            400,
-            rejected.message,
-            [
-                {"field": e.field, "reason": e.reason, "index": e.index, "value": e.value}
-                for e in rejected.errors
-            ],
-            rejected.count,
-        ) from None
+    except PushRejected as rejected:
+        raise push_error(rejected) from None
     return {
         "rows_received": result.rows_received,
         "rows_imported": result.rows_imported,

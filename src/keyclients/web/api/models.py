@@ -1,4 +1,4 @@
-"""API tokens and the record of each push of sales through the API.
+"""API tokens and the record of each push of sales or payments through the API.
 
 A token belongs to one membership (one user in one company): it acts with that member's role,
 read at every request, so a role change or a removal takes effect at once. Only a SHA-256 of
@@ -51,8 +51,9 @@ class ApiToken(models.Model):
 
 
 class ApiPush(models.Model):
-    """Sales pushed through the API: an ImportBatch ("API push") plus who pushed it with which
-    token; undoing the batch on the imports page removes exactly its sales, as for a file."""
+    """Sales or payments pushed through the API: an ImportBatch ("API: <token name>") plus who
+    pushed it with which token; undoing the batch on the imports page removes exactly its rows,
+    as for a file. `documents_known`: the documents (sales) or payments already imported."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, db_index=False)
     batch = models.ForeignKey(

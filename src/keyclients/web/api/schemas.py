@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from keyclients.web.api.services import MAX_PUSH_ROWS
+from keyclients.web.api.push import MAX_PUSH_ROWS
 
 Text = str | None
 Number = float | int | str | None
@@ -51,6 +51,33 @@ class SalesPushOut(Schema):
     documents_imported: int
     documents_known: int = Field(description="Documents already imported: left as they are.")
     clients_created: int
+    batch_id: int | None = Field(description="The import (undo it on /imports/); null: none.")
+    warnings: list[str]
+
+
+class PaymentRowIn(Schema):
+    """One client payment, as a row of a payments file: the payments import's rules read it."""
+
+    date: Text = Field(None, description="Payment date: YYYY-MM-DD or DD.MM.YYYY.")
+    payer: Text = Field(None, description="Payer name as in the bank statement.")
+    inn: Text = Field(None, description="Payer INN, 10 or 12 digits: matches the client.")
+    amount: Number = Field(None, description="Amount received, above zero.")
+    document: Text = Field(
+        None, description="Payment order number: a payment (payer, number, date) is written once."
+    )
+    purpose: Text = Field(None, description="Purpose of payment.")
+
+
+class PaymentsPushIn(Schema):
+    rows: list[PaymentRowIn] = Field(..., min_length=1, max_length=MAX_PUSH_ROWS)
+
+
+class PaymentsPushOut(Schema):
+    rows_received: int
+    rows_imported: int
+    payments_known: int = Field(description="Payments already imported: left as they are.")
+    matched: int = Field(description="Imported payments whose payer is one of your clients.")
+    unmatched: int = Field(description="Imported payments of payers that are no client (yet).")
     batch_id: int | None = Field(description="The import (undo it on /imports/); null: none.")
     warnings: list[str]
 

@@ -100,7 +100,7 @@ def read_upload(
             sales = read_sales(path, name=file_name, mapping=dict(mapping))
             return Upload(kind, sales.report, sales.frame)
         if kind in (ImportKind.PAYMENTS, ImportKind.BANK):
-            return _read_payments(
+            return read_payments_upload(
                 path, kind=kind, file_name=file_name, mapping=mapping, company=company
             )
         if kind == ImportKind.TRIAL_BALANCE:
@@ -116,11 +116,19 @@ def read_upload(
     raise ValueError(f"unknown import kind {kind!r}")
 
 
-def _read_payments(
-    path: Path, *, kind: str, file_name: str, mapping: Mapping[str, str], company: Company
+def read_payments_upload(
+    source: Path | bytes,
+    *,
+    kind: str,
+    file_name: str,
+    mapping: Mapping[str, str],
+    company: Company,
 ) -> Upload:
+    """A payments file or bank statement as the core reads it, its payers matched to the
+    company's clients (the API's payments push reads its rows here too). Raises the core's
+    IngestError when it cannot be read at all."""
     lines = payment_lines(
-        path, name=file_name, mapping=dict(mapping) if kind == ImportKind.PAYMENTS else None
+        source, name=file_name, mapping=dict(mapping) if kind == ImportKind.PAYMENTS else None
     )
     lines.report.warnings.extend(invalid_inn_warnings(lines.frame))
     matched, names = payer_matches(company=company, lines=lines.frame)
