@@ -35,3 +35,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("keyclients.web.api.urls")),
 ]
+
+# A database that is restarting gets a clear 503 even when it fails outside a view.
+handler500 = "keyclients.web.security.storage.server_error"
