@@ -73,7 +73,7 @@ def test_an_owner_downloads_the_reports_and_uses_an_api_token(
     assert "Кривая Парето" in text
     assert len(load_workbook(workbook).sheetnames) == 6
 
-    page.click("nav >> text=API")
+    page.click("[data-nav=api-tokens]")
     page.fill("input[name=name]", "1С")
     page.click("form.card button[type=submit]")
     token = page.inner_text("[data-token]").strip()
