@@ -8,6 +8,7 @@ server binaries; it runs under `make test-postgres`, where .ci/run has installed
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -88,18 +89,14 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     found = Cluster(bin=pg_bin, data=data, port=_free_port(), log=folder / "postgres.log")
     found.start()
     try:
+        address = ["-h", "127.0.0.1", "-p", str(found.port), "-U", "postgres"]
         subprocess.run(
-            [str(pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(found.port)]
-            + ["-U", "postgres", "keyclients"],
-            check=True,
-            capture_output=True,
+            [str(pg_bin / "createdb"), *address, "keyclients"], check=True, capture_output=True
         )
         yield found
     finally:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             found.stop()
-        except subprocess.CalledProcessError:
-            pass
         subprocess.run(["rm", "-rf", str(folder)], check=False)
 
 
