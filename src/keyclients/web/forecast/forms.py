@@ -181,9 +181,10 @@ class ScenarioClientField(forms.TypedChoiceField):
     widget = ListSelect
 
     def __init__(self, *, known: dict[str, str], shown: list[tuple[str, str]]) -> None:
-        super().__init__(
-            label=_("Client"), choices=shown, coerce=int, required=False, empty_value=None
-        )
+        super().__init__(label=_("Client"), coerce=int, required=False, empty_value=None)
+        # Straight to the widget: the field's own choices would be normalized per field and
+        # request, and validation goes by `known` (valid_value).
+        self.widget.choices = shown
         self.known = known
 
     def show(self, value: str) -> None:
