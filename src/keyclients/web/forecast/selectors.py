@@ -54,7 +54,7 @@ from keyclients.core.analytics.scenarios import (
 from keyclients.core.ingest.schema import PLAN_SCHEMA, SALES_SCHEMA
 from keyclients.web.accounts.models import Company
 from keyclients.web.cache_once import cached_once
-from keyclients.web.forecast.forms import SCENARIO_CLIENTS_SHOWN
+from keyclients.web.forecast import forms as forecast_forms
 from keyclients.web.forecast.models import ForecastSettings, PlannedPayment
 from keyclients.web.insights import selectors as insights_selectors
 from keyclients.web.insights.periods import ltm_period
@@ -460,11 +460,12 @@ def forecast_view(*, data: ForecastData) -> ForecastView | None:
             # What each of ~430,000 documents brings in stays out: the page shows the days.
             base=replace(base, receipts=base.receipts.clear()),
             simulation=simulation_for(data=data),
-            clients=tuple(scenario_clients(data=data)[:SCENARIO_CLIENTS_SHOWN]),
+            clients=tuple(scenario_clients(data=data)[:shown]),
         )
 
     # The simulation's paths depend on the cell budget: a new budget, a new entry.
-    return _cached(data.key("view", SIMULATION_CELL_BUDGET, SIMULATION_PATHS), build)
+    shown = forecast_forms.SCENARIO_CLIENTS_SHOWN
+    return _cached(data.key("view", SIMULATION_CELL_BUDGET, SIMULATION_PATHS, shown), build)
 
 
 def chart_days(forecast: CashForecast) -> list[dict[str, object]]:
