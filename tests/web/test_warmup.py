@@ -120,3 +120,19 @@ def test_one_build_per_key_and_a_process_memory_in_front_of_the_shared_cache() -
         cache.clear()
         assert cached_once("version-1:overview", build, 60) == 42
         assert len(builds) == 2
+
+
+def test_the_shared_file_cache_reads_back_what_it_wrote(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+    from django.core.cache import caches
+    from polars.testing import assert_frame_equal
+
+    files = {
+        "default": {"BACKEND": "keyclients.web.file_cache.FileCache", "LOCATION": str(tmp_path)}
+    }
+    frame = pl.DataFrame({"client": ["ООО «Ромашка»"] * 1000, "amount": [1.5] * 1000})
+    with override_settings(CACHES=files):
+        caches["default"].set("version-1:frame", frame, 60)
+        assert_frame_equal(caches["default"].get("version-1:frame"), frame)
+        (written,) = tmp_path.glob("*.djcache")
+        assert written.stat().st_size < frame.estimated_size()  # compressed
