@@ -93,7 +93,7 @@ class ReceivablesWarmPageTests(ReceivablesTestCase):
         expected = (
             core_settlement(SAMPLES / "sales_cp1251.csv", SAMPLES / "payments.csv")
             .documents.filter(pl.col("days_past_due") > 0)
-            .sort(["days_past_due", "outstanding"], descending=[True, True])
+            .sort(["days_past_due", "outstanding"], descending=[True, True], maintain_order=True)
         )
         self.assertGreaterEqual(expected.height, 4)
         with (

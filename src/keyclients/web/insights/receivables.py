@@ -353,7 +353,11 @@ def _receivables(
     inputs = receivables_input(sales=sales)
     ids = selectors.client_frame_cached(sales=sales).select("client_key", "client_id")
     settlement = receivables_settlement(sales=sales, as_of=as_of, settings=settings)
-    clients = settlement.clients.join(ids, on="client_key", how="left", maintain_order="left")
+    # Kept in the page's default order, so the page as it opens sorts nothing.
+    clients = _sorted(
+        settlement.clients.join(ids, on="client_key", how="left", maintain_order="left"),
+        DEFAULT_CLIENT_SORT,
+    )
     first = inputs.sales.get_column("date").min()
     dates = [
         d
@@ -418,9 +422,15 @@ DEFAULT_CLIENT_SORT = "-outstanding"
 
 
 def sorted_clients(data: ReceivablesData, sort: str) -> pl.DataFrame:
+    """The clients table in the order asked (`data.clients` is in the default one already)."""
+    return data.clients if sort == DEFAULT_CLIENT_SORT else _sorted(data.clients, sort)
+
+
+def _sorted(clients: pl.DataFrame, sort: str) -> pl.DataFrame:
     descending = sort.startswith("-")
     column = CLIENT_SORTS.get(sort.lstrip("-"), "outstanding")
-    return data.clients.sort(
+    # client_key last: a total order, so any earlier order of the rows gives the same result.
+    return clients.sort(
         [column, "client", "client_key"],
         descending=[descending, False, False],
         nulls_last=True,
@@ -434,7 +444,8 @@ def _overdue(settlement: Settlement, clients: pl.DataFrame) -> pl.DataFrame:
     return (
         settlement.documents.filter(pl.col("days_past_due") > 0)
         .join(ids, on="client_key", how="left")
-        .sort(["days_past_due", "outstanding"], descending=[True, True])
+        # Stable: the head kept with the page and the whole list cut the same order.
+        .sort(["days_past_due", "outstanding"], descending=[True, True], maintain_order=True)
     )
 
 
