@@ -15,7 +15,8 @@ local cluster, or DATABASE_URL / --postgres URL), in the same run:
 - pages: overview, clients list (and receivables / forecast when the app has them) through
   Django's test client — the first request after the import (cold cache), then the p95 of
   `--requests` more (warm), then the first request after one more small import (the cache is
-  keyed by the data version, so an import invalidates it).
+  keyed by the data version, so an import invalidates it). The company has an opening cash
+  balance on the sales' last day, so the forecast page computes its calendar.
 
 Prints a Markdown table per database with ratios against the floor. A measurement: exit code 0
 unless something breaks.
@@ -35,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,8 @@ PAGE_CANDIDATES = [
     ("receivables", "/receivables/"),
     ("forecast", "/forecast/"),
 ]
+BALANCE = 5_000_000  # the forecast's opening balance, RUB
+BALANCE_DATE = "2025-12-31"  # the last day of the generated sales (import_sqlite.FIRST_DAY)
 TARGET_IMPORT_RATIO = 3.0
 TARGET_PAGE_MS = 300
 TARGET_PEAK_GB_10M = 3.0
@@ -94,6 +98,13 @@ def child_import(csv: str, data_dir: str, database_url: str | None) -> dict[str,
     user = User.objects.create_user("bench", password="bench-password-1")
     company = Company.objects.create(name="Volume")
     Membership.objects.create(company=company, user=user, role=Role.OWNER)
+    # An opening balance on the last day of the sales, so the forecast page lays out its
+    # calendar (without one it shows an empty state and computes nothing).
+    from keyclients.web.forecast.models import ForecastSettings
+
+    ForecastSettings.objects.create(
+        company=company, opening_balance=BALANCE, balance_date=date.fromisoformat(BALANCE_DATE)
+    )
     started = time.perf_counter()
     with open(csv, "rb") as file:
         upload = services.sales_upload(company=company, user=user, file=file, file_name="s.csv")

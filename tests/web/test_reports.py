@@ -49,6 +49,8 @@ SHEETS_RU = [
     "Сводка",
     "Клиенты",
     "Динамика концентрации",
+    # "Receivables" is one msgid in the merged catalogues, and the insights app's translation
+    # (the page's name) comes first in INSTALLED_APPS: the sheet is named as the page.
     "Дебиторская задолженность",
     "Прогноз денег",
     "Потеря клиента",

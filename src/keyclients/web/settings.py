@@ -178,7 +178,7 @@ UPLOAD_MAX_BYTES = env.envint("KEYCLIENTS_UPLOAD_MAX_MB", 256) * 1024 * 1024
 if env.envchoice("KEYCLIENTS_CACHE", "files", {"files", "memory"}) == "files":
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "keyclients.web.file_cache.FileCache",
             "LOCATION": str(DATA_DIR / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 2000},
         },

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from keyclients.core.ingest.parse import parse_amounts
 from keyclients.web.forecast.models import MAX_HORIZON_DAYS, Repeat
+from keyclients.web.widgets import ListSelect
 
 NOT_AN_AMOUNT = _("Enter an amount, e.g. −2 400 000 or 150 000,50.")
 BAD_EXTENSION = _("Upload a CSV, XLSX or XLS file.")
@@ -25,6 +26,10 @@ DAYS_MISSING = _("Give the number of days for the delayed client.")
 MAX_PLAN_FILE_BYTES = 2 * 1024 * 1024
 PLAN_EXTENSIONS = (".csv", ".txt", ".xlsx", ".xls")
 SCENARIO_ROWS = 3  # clients delayed (and lost) at once
+# Clients offered in each list of the what-if, the largest monthly run-rate first: at a million
+# sales lines a company has ~35,000, and six lists of all of them made a 10 MB page that took
+# seconds to write. Any other client can still be named (its card links here with ?lose=).
+SCENARIO_CLIENTS_SHOWN = 300
 MAX_DELAY_DAYS = 365
 CENT = Decimal("0.01")
 MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
@@ -169,6 +174,27 @@ class ScenarioChoice:
         return not (self.delays or self.losses)
 
 
+class ScenarioClientField(forms.TypedChoiceField):
+    """A client of the what-if: any of `known` (id -> name) is valid; the list shows `shown`
+    (the first clients) and the chosen one."""
+
+    widget = ListSelect
+
+    def __init__(self, *, known: dict[str, str], shown: list[tuple[str, str]]) -> None:
+        super().__init__(label=_("Client"), coerce=int, required=False, empty_value=None)
+        # Straight to the widget: the field's own choices would be normalized per field and
+        # request, and validation goes by `known` (valid_value).
+        self.widget.choices = shown
+        self.known = known
+
+    def show(self, value: str) -> None:
+        if all(value != option for option, _name in self.widget.choices):
+            self.widget.choices = [*self.widget.choices, (value, self.known[value])]
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in self.known
+
+
 class ScenarioForm(forms.Form):
     """Up to SCENARIO_ROWS delayed and SCENARIO_ROWS lost clients, from a GET query:
     `delay_client_1`, `delay_days_1`, `lose_client_1`, `lose_from_1`, `lose_write_off_1`, …;
@@ -179,11 +205,10 @@ class ScenarioForm(forms.Form):
             data = data.copy()
             data["lose_client_1"] = data["lose"]
         super().__init__(data, **kwargs)
-        choices = [("", "—"), *[(str(pk), name) for pk, name in clients]]
+        known = {str(pk): name for pk, name in clients}
+        shown = [("", "—"), *[(str(pk), name) for pk, name in clients[:SCENARIO_CLIENTS_SHOWN]]]
         for i in range(1, SCENARIO_ROWS + 1):
-            self.fields[f"delay_client_{i}"] = forms.TypedChoiceField(
-                label=_("Client"), choices=choices, coerce=int, required=False, empty_value=None
-            )
+            self.fields[f"delay_client_{i}"] = ScenarioClientField(known=known, shown=shown)
             self.fields[f"delay_days_{i}"] = forms.IntegerField(
                 label=_("Days later"),
                 required=False,
@@ -191,15 +216,27 @@ class ScenarioForm(forms.Form):
                 max_value=MAX_DELAY_DAYS,
                 widget=forms.NumberInput(attrs={"placeholder": "30"}),
             )
-            self.fields[f"lose_client_{i}"] = forms.TypedChoiceField(
-                label=_("Client"), choices=choices, coerce=int, required=False, empty_value=None
-            )
+            self.fields[f"lose_client_{i}"] = ScenarioClientField(known=known, shown=shown)
             self.fields[f"lose_from_{i}"] = forms.DateField(
                 label=_("From"), required=False, widget=DateInput()
             )
             self.fields[f"lose_write_off_{i}"] = forms.BooleanField(
                 label=_("Its debt is not paid either"), required=False
             )
+        if self.is_bound:
+            # A client named in the query but not among the first ones is listed too.
+            for name, field in self.fields.items():
+                chosen = str(self.data.get(name) or "")
+                if isinstance(field, ScenarioClientField) and chosen in known:
+                    field.show(chosen)
+
+    @staticmethod
+    def names_a_client(query: Any) -> bool:
+        """Whether a query (request.GET) names a client of a what-if."""
+        names = [
+            f"{kind}_client_{i}" for kind in ("delay", "lose") for i in range(1, 1 + SCENARIO_ROWS)
+        ]
+        return any(query.get(name) for name in ("lose", *names))
 
     def _rows(self, kind: str, names: tuple[str, ...]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from keyclients.core.analytics.cashflow import Delay, Loss, Scenario
+from keyclients.core.analytics.cashflow import BASE, Delay, Loss, Scenario
 from keyclients.core.words import headline, hhi_plan_words, scenario_words, top1_plan_words
 from keyclients.web.accounts.access import CompanyRequest, company_view
 from keyclients.web.forecast import access, charts, selectors, services
@@ -47,6 +47,8 @@ def _scenario(data: ForecastData, choice: ScenarioChoice) -> tuple[Scenario, lis
     """The core's scenario for the chosen client ids; ids outside the cash basis are left
     out (returned second), as they change nothing in it."""
     ids = [pk for pk, _days in choice.delays] + [pk for pk, _from, _off in choice.losses]
+    if not ids:
+        return BASE, []
     keys = selectors.client_keys_by_id(data=data, ids=ids)
     assert data.basis is not None
     known = set(data.basis.clients.get_column("client_key").to_list())
@@ -64,14 +66,21 @@ def _scenario(data: ForecastData, choice: ScenarioChoice) -> tuple[Scenario, lis
 
 def _result_context(request: CompanyRequest, data: ForecastData) -> dict[str, Any]:
     """What the result area shows: the base forecast, the what-if's when one is asked, both
-    headlines, the charts and the probability of a gap."""
+    headlines, the charts and the probability of a gap. The base comes from the cached
+    `forecast_view`; the cash basis is read only for a what-if."""
     language = _language()
-    clients = selectors.scenario_clients(data=data)
+    view = selectors.forecast_view(data=data)
+    # The lists show the view's first clients; a query naming a client is checked against
+    # all of the basis's.
+    if view is not None and ScenarioForm.names_a_client(request.GET):
+        clients = selectors.scenario_clients(data=data)
+    else:
+        clients = list(view.clients) if view is not None else []
     form = ScenarioForm(request.GET or None, clients=[(pk, name) for pk, name, _ in clients])
-    context: dict[str, Any] = {"scenario_form": form}
-    if data.basis is None:
+    context: dict[str, Any] = {"scenario_form": form, "view": view}
+    if view is None:
         return context
-    base = selectors.forecast_for(data=data)
+    base = view.base
     scenario_forecast = None
     scenario_simulation = None
     scenario, left_out = _scenario(data, form.choice())
@@ -81,17 +90,18 @@ def _result_context(request: CompanyRequest, data: ForecastData) -> dict[str, An
             scenario_simulation = selectors.simulation_for(data=data, scenario=scenario)
         except ValueError as refused:  # the core's own check; the form prevents most
             context["scenario_error"] = str(refused)
-    names = selectors.client_names(data=data)
+    keys = [d.client_key for d in scenario.delays] + [loss.client_key for loss in scenario.losses]
+    names = selectors.client_names(data=data, keys=keys)
     context.update(
         {
             "base": base,
             "base_headline": headline(base, language),
-            "base_simulation": selectors.simulation_for(data=data),
+            "base_simulation": view.simulation,
             "scenario": scenario_forecast,
             "scenario_headline": headline(scenario_forecast, language) if scenario_forecast else "",
             "scenario_simulation": scenario_simulation,
             "scenario_words": scenario_words(
-                scenario, names, data.basis.first_day, language, long_dates=True
+                scenario, names, view.first_day, language, long_dates=True
             ),
             "left_out": left_out,
             "charts": charts.forecast_charts(base, scenario_forecast, language=language),
@@ -385,9 +395,9 @@ def overview_card(request: CompanyRequest) -> HttpResponse:
     """The cash-gap card of the overview dashboard (loaded after the page)."""
     data = selectors.forecast_data(company=request.membership.company)
     context: dict[str, Any] = {"data": data}
-    if data.basis is not None:
-        base = selectors.forecast_for(data=data)
-        context.update({"base": base, "base_headline": headline(base, _language())})
+    view = selectors.forecast_view(data=data)
+    if view is not None:
+        context.update({"base": view.base, "base_headline": headline(view.base, _language())})
     return render(request, "forecast/_overview_card_body.html", context)
 
 

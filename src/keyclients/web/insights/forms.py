@@ -26,6 +26,7 @@ from keyclients.web.insights.selectors import (
 )
 from keyclients.web.ledger.models import Client, ClientStatus
 from keyclients.web.ledger.services import INVALID_INN
+from keyclients.web.widgets import ListSelect
 
 MONTH_FORMAT = "%Y-%m"
 PERIOD_CUSTOM_INCOMPLETE = _("Choose both the first and the last month.")
@@ -255,7 +256,11 @@ class PayerAssignForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": CHOOSE_PAYERS},
     )
-    client = forms.TypedChoiceField(label=_("Client"), coerce=int, required=False, empty_value=None)
+    # Every client of the company (35,000 at a million sales lines): ListSelect writes the
+    # options without a template each, milliseconds instead of seconds.
+    client = forms.TypedChoiceField(
+        label=_("Client"), coerce=int, required=False, empty_value=None, widget=ListSelect
+    )
     action = forms.ChoiceField(choices=[(ASSIGN, ASSIGN), (CREATE, CREATE)])
     as_of = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -247,28 +247,54 @@ def _payment_terms(company: Company) -> pl.DataFrame:
     )
 
 
-def default_as_of(*, inputs: ReceivablesInput, today: date) -> date:
+@dataclass(frozen=True)
+class ReceivablesSpan:
+    """What the page needs to know before it settles anything: the last sale or payment (the
+    default day) and whether there are document lines at all. Small, so reading it costs
+    nothing on a warm page; the input frames stay out of the request."""
+
+    last_date: date | None
+    has_lines: bool
+
+
+def receivables_span(*, sales: CompanySales) -> ReceivablesSpan:
+    def build() -> ReceivablesSpan:
+        inputs = receivables_input(sales=sales)
+        return ReceivablesSpan(last_date=inputs.last_date, has_lines=inputs.sales.height > 0)
+
+    return selectors.cached_value(sales.key("receivables-span"), build)
+
+
+def default_as_of(*, span: ReceivablesSpan, today: date) -> date:
     """The last day the data covers (last sale or payment), or today when that is later."""
-    return min(inputs.last_date, today) if inputs.last_date else today
+    return min(span.last_date, today) if span.last_date else today
 
 
 # --- The page -------------------------------------------------------------------------------
 
+# Rows of the overdue list kept with the page (its first pages, OVERDUE_PER_PAGE rows each):
+# at a million sales lines the whole list is ~380,000 documents, which a warm page must not
+# read from the cache on every request. Later pages come from the cached settlement.
+OVERDUE_HEAD = 150
+
 
 @dataclass(frozen=True)
 class ReceivablesData:
+    """What the receivables page shows at `as_of`, all of it from the core's settlement. Read
+    from the cache on every request, so it holds the per-client table and the head of the
+    overdue list, not the settlement's documents (`receivables_settlement` has them)."""
+
     as_of: date
     settings: ReceivablesSettings
-    settlement: Settlement
+    totals: ReceivablesTotals
+    warnings: tuple[str, ...]  # the settlement's
     clients: pl.DataFrame  # the core's clients with client_id (null: an unmatched payer)
     trend: tuple[dict[str, Any], ...]  # month_end (ISO), dso, outstanding, overdue, revenue
     unmatched: tuple[dict[str, Any], ...]  # per payer: key, name, payments, amount, dates
     duplicates: int
     has_documents: bool
-
-    @property
-    def totals(self) -> ReceivablesTotals:
-        return self.settlement.totals
+    overdue_count: int  # open documents past their due date
+    overdue_head: pl.DataFrame  # the first OVERDUE_HEAD of them, as `overdue_documents`
 
     def ecl_rows(self) -> list[dict[str, Any]]:
         """The provision matrix: each bucket's open amount, rate and loss (the core's)."""
@@ -284,19 +310,23 @@ class ReceivablesData:
         ]
 
 
-def receivables(
+def _key(sales: CompanySales, name: str, as_of: date, settings: ReceivablesSettings) -> str:
+    return sales.key(name, as_of.isoformat(), settings.cache_key)
+
+
+def receivables_settlement(
     *, sales: CompanySales, as_of: date, settings: ReceivablesSettings
-) -> ReceivablesData:
-    key = sales.key("receivables", as_of.isoformat(), settings.cache_key)
-    return selectors.cached_value(key, lambda: _receivables(sales, as_of, settings))
+) -> Settlement:
+    """The core's settlement of every document of the company at `as_of` (large: for the
+    client card and the overdue list's later pages)."""
+    key = _key(sales, "receivables-settlement", as_of, settings)
+    return selectors.cached_value(key, lambda: _settle(sales, as_of, settings))
 
 
-def _receivables(
-    sales: CompanySales, as_of: date, settings: ReceivablesSettings
-) -> ReceivablesData:
+def _settle(sales: CompanySales, as_of: date, settings: ReceivablesSettings) -> Settlement:
     inputs = receivables_input(sales=sales)
     ids = selectors.client_frame_cached(sales=sales).select("client_key", "client_id")
-    settlement = settle(
+    return settle(
         inputs.sales,
         inputs.payments,
         as_of=as_of,
@@ -307,7 +337,27 @@ def _receivables(
         # Every client of the company is a client, with sales or not: its payments count.
         known_clients=ids.get_column("client_key"),
     )
-    clients = settlement.clients.join(ids, on="client_key", how="left", maintain_order="left")
+
+
+def receivables(
+    *, sales: CompanySales, as_of: date, settings: ReceivablesSettings
+) -> ReceivablesData:
+    # A new name for a new shape: an entry cached by an older version is never read as this.
+    key = _key(sales, "receivables-page", as_of, settings)
+    return selectors.cached_value(key, lambda: _receivables(sales, as_of, settings))
+
+
+def _receivables(
+    sales: CompanySales, as_of: date, settings: ReceivablesSettings
+) -> ReceivablesData:
+    inputs = receivables_input(sales=sales)
+    ids = selectors.client_frame_cached(sales=sales).select("client_key", "client_id")
+    settlement = receivables_settlement(sales=sales, as_of=as_of, settings=settings)
+    # Kept in the page's default order, so the page as it opens sorts nothing.
+    clients = _sorted(
+        settlement.clients.join(ids, on="client_key", how="left", maintain_order="left"),
+        DEFAULT_CLIENT_SORT,
+    )
     first = inputs.sales.get_column("date").min()
     dates = [
         d
@@ -317,10 +367,12 @@ def _receivables(
     if dates and dates[-1] != as_of:
         dates.append(as_of)
     trend = receivables_trend(inputs.sales, settlement, dates=dates, dso_days=settings.dso_days)
+    overdue = _overdue(settlement, clients)
     return ReceivablesData(
         as_of=as_of,
         settings=settings,
-        settlement=settlement,
+        totals=settlement.totals,
+        warnings=tuple(settlement.warnings),
         clients=clients,
         trend=tuple(
             {**row, "month_end": row["month_end"].isoformat()}
@@ -329,6 +381,8 @@ def _receivables(
         unmatched=_unmatched(settlement.unmatched),
         duplicates=inputs.duplicates,
         has_documents=settlement.documents.height > 0,
+        overdue_count=overdue.height,
+        overdue_head=overdue.head(OVERDUE_HEAD),
     )
 
 
@@ -368,9 +422,15 @@ DEFAULT_CLIENT_SORT = "-outstanding"
 
 
 def sorted_clients(data: ReceivablesData, sort: str) -> pl.DataFrame:
+    """The clients table in the order asked (`data.clients` is in the default one already)."""
+    return data.clients if sort == DEFAULT_CLIENT_SORT else _sorted(data.clients, sort)
+
+
+def _sorted(clients: pl.DataFrame, sort: str) -> pl.DataFrame:
     descending = sort.startswith("-")
     column = CLIENT_SORTS.get(sort.lstrip("-"), "outstanding")
-    return data.clients.sort(
+    # client_key last: a total order, so any earlier order of the rows gives the same result.
+    return clients.sort(
         [column, "client", "client_key"],
         descending=[descending, False, False],
         nulls_last=True,
@@ -378,14 +438,33 @@ def sorted_clients(data: ReceivablesData, sort: str) -> pl.DataFrame:
     )
 
 
-def overdue_documents(data: ReceivablesData) -> pl.DataFrame:
+def _overdue(settlement: Settlement, clients: pl.DataFrame) -> pl.DataFrame:
     """Open documents past their due date, the longest overdue first."""
-    ids = data.clients.select("client_key", "client_id")
+    ids = clients.select("client_key", "client_id")
     return (
-        data.settlement.documents.filter(pl.col("days_past_due") > 0)
+        settlement.documents.filter(pl.col("days_past_due") > 0)
         .join(ids, on="client_key", how="left")
-        .sort(["days_past_due", "outstanding"], descending=[True, True])
+        # Stable: the head kept with the page and the whole list cut the same order.
+        .sort(["days_past_due", "outstanding"], descending=[True, True], maintain_order=True)
     )
+
+
+def overdue_documents(
+    *, sales: CompanySales, data: ReceivablesData, start: int, stop: int
+) -> pl.DataFrame:
+    """Rows `start:stop` of the overdue list: from the page's head when they are in it, else
+    from the whole list (cached on its own, built from the cached settlement)."""
+    if stop <= data.overdue_head.height or data.overdue_head.height == data.overdue_count:
+        return data.overdue_head[start:stop]
+
+    def build() -> pl.DataFrame:
+        settlement = receivables_settlement(sales=sales, as_of=data.as_of, settings=data.settings)
+        return _overdue(settlement, data.clients)
+
+    whole = selectors.cached_value(
+        _key(sales, "receivables-overdue", data.as_of, data.settings), build
+    )
+    return whole[start:stop]
 
 
 # --- Trial balance snapshot -----------------------------------------------------------------
@@ -464,9 +543,12 @@ class ClientDiscipline:
     history: tuple[dict[str, Any], ...]  # paid documents: paid_date, days_late, amount
 
 
-def client_discipline(*, data: ReceivablesData, client_key: str) -> ClientDiscipline:
+def client_discipline(
+    *, sales: CompanySales, data: ReceivablesData, client_key: str
+) -> ClientDiscipline:
     rows = data.clients.filter(pl.col("client_key") == client_key)
-    documents = data.settlement.documents.filter(pl.col("client_key") == client_key)
+    settlement = receivables_settlement(sales=sales, as_of=data.as_of, settings=data.settings)
+    documents = settlement.documents.filter(pl.col("client_key") == client_key)
     open_documents = documents.filter(pl.col("outstanding") > 0).sort("due_date", "date")
     paid = documents.filter(pl.col("days_late").is_not_null()).sort("paid_date")
     return ClientDiscipline(

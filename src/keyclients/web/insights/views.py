@@ -262,15 +262,15 @@ def _client_discipline(
     """The client's payment discipline at the receivables page's default date (None: the
     company has no documents to settle)."""
     company = request.membership.company
-    inputs = receivables_selectors.receivables_input(sales=sales)
-    if not inputs.sales.height:
+    span = receivables_selectors.receivables_span(sales=sales)
+    if not span.has_lines:
         return None
     data = receivables_selectors.receivables(
         sales=sales,
-        as_of=receivables_selectors.default_as_of(inputs=inputs, today=timezone.localdate()),
+        as_of=receivables_selectors.default_as_of(span=span, today=timezone.localdate()),
         settings=receivables_selectors.receivables_settings(company=company),
     )
-    return receivables_selectors.client_discipline(data=data, client_key=client.key)
+    return receivables_selectors.client_discipline(sales=sales, data=data, client_key=client.key)
 
 
 # --- Receivables ----------------------------------------------------------------------------
@@ -293,10 +293,9 @@ def _receivables_data(
 ) -> tuple[selectors.CompanySales, AsOfForm, receivables_selectors.ReceivablesData]:
     company = request.membership.company
     sales = selectors.company_sales(company=company)
-    inputs = receivables_selectors.receivables_input(sales=sales)
     form = AsOfForm(request.GET or None)
     as_of = form.day() or receivables_selectors.default_as_of(
-        inputs=inputs, today=timezone.localdate()
+        span=receivables_selectors.receivables_span(sales=sales), today=timezone.localdate()
     )
     data = receivables_selectors.receivables(
         sales=sales,
@@ -309,7 +308,7 @@ def _receivables_data(
 def _notes(data: receivables_selectors.ReceivablesData) -> list[str]:
     """The settlement's notes in the reader's language."""
     notes = []
-    if any(w.startswith(PAYMENTS_IGNORED.split("{")[0]) for w in data.settlement.warnings):
+    if any(w.startswith(PAYMENTS_IGNORED.split("{")[0]) for w in data.warnings):
         notes.append(
             _(
                 "The sales carry paid dates, which settle their documents: the payments are "
@@ -341,9 +340,14 @@ def receivables(request: CompanyRequest) -> HttpResponse:
         sort = receivables_selectors.DEFAULT_CLIENT_SORT
     rows = receivables_selectors.sorted_clients(data, sort)
     page = Paginator(range(rows.height), RECEIVABLES_PER_PAGE).get_page(request.GET.get("page"))
-    overdue = receivables_selectors.overdue_documents(data)
-    overdue_page = Paginator(range(overdue.height), OVERDUE_PER_PAGE).get_page(
+    overdue_page = Paginator(range(data.overdue_count), OVERDUE_PER_PAGE).get_page(
         request.GET.get("opage")
+    )
+    overdue = receivables_selectors.overdue_documents(
+        sales=sales,
+        data=data,
+        start=overdue_page.object_list.start,
+        stop=overdue_page.object_list.stop,
     )
     payers_page = Paginator(data.unmatched, PAYERS_PER_PAGE).get_page(request.GET.get("ppage"))
     settings = data.settings
@@ -356,9 +360,7 @@ def receivables(request: CompanyRequest) -> HttpResponse:
         "page": page,
         "clients": rows[page.object_list.start : page.object_list.stop].to_dicts(),
         "overdue_page": overdue_page,
-        "overdue": overdue[
-            overdue_page.object_list.start : overdue_page.object_list.stop
-        ].to_dicts(),
+        "overdue": overdue.to_dicts(),
         "payers_page": payers_page,
         "bucket_labels": charts.BUCKET_LABELS,
         "ecl_rows": [
