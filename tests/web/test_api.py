@@ -286,8 +286,8 @@ class PagesAgreeTests(InsightsTestCase):
             as_of=END,
             settings=receivables_selectors.receivables_settings(company=self.company_a),
         )
-        self.assertEqual(body["totals"]["outstanding"], page.settlement.totals.outstanding)
-        self.assertEqual(body["totals"]["overdue"], page.settlement.totals.overdue)
+        self.assertEqual(body["totals"]["outstanding"], page.totals.outstanding)
+        self.assertEqual(body["totals"]["overdue"], page.totals.overdue)
 
     def test_the_forecast_is_the_forecast_pages(self) -> None:
         body = self.get("/api/forecast")

@@ -234,7 +234,7 @@ class ReportDataTests(InsightsTestCase):
             settings=receivables_selectors.receivables_settings(company=self.company_a),
         )
         assert data.receivables is not None
-        self.assertEqual(data.receivables.totals, page.settlement.totals)
+        self.assertEqual(data.receivables.totals, page.totals)
         forecast = forecast_selectors.forecast_data(company=self.company_a)
         assert data.forecast is not None
         self.assertEqual(

@@ -255,14 +255,23 @@ class ReceivablesSpan:
 
     last_date: date | None
     has_lines: bool
+    # Payments, or paid dates on the sales: something says what was paid. Without it every
+    # invoice would look unpaid (the reports and the API then say so instead).
+    payment_data: bool
 
 
 def receivables_span(*, sales: CompanySales) -> ReceivablesSpan:
     def build() -> ReceivablesSpan:
         inputs = receivables_input(sales=sales)
-        return ReceivablesSpan(last_date=inputs.last_date, has_lines=inputs.sales.height > 0)
+        paid_dates = inputs.sales.get_column("paid_date").null_count() < inputs.sales.height
+        return ReceivablesSpan(
+            last_date=inputs.last_date,
+            has_lines=inputs.sales.height > 0,
+            payment_data=inputs.payments.height > 0 or paid_dates,
+        )
 
-    return selectors.cached_value(sales.key("receivables-span"), build)
+    # "-2": the entry's shape changed; a file cache entry of the old shape is never read.
+    return selectors.cached_value(sales.key("receivables-span-2"), build)
 
 
 def default_as_of(*, span: ReceivablesSpan, today: date) -> date:

@@ -67,12 +67,10 @@ def settlement_at(*, sales: CompanySales, as_of: date) -> Settlement | None:
     """The receivables page's settlement at `as_of` (its payments, terms and loss rates); None
     when nothing says what was paid — no payments and no paid dates on the sales: every invoice
     would look unpaid, which is not receivables."""
-    inputs = receivables_selectors.receivables_input(sales=sales)
-    paid_dates = inputs.sales.get_column("paid_date").null_count() < inputs.sales.height
-    if inputs.payments.is_empty() and not paid_dates:
+    if not receivables_selectors.receivables_span(sales=sales).payment_data:
         return None
     settings = receivables_selectors.receivables_settings(company=sales.company)
-    return receivables_selectors.receivables(sales=sales, as_of=as_of, settings=settings).settlement
+    return receivables_selectors.receivables_settlement(sales=sales, as_of=as_of, settings=settings)
 
 
 def kaism_data(*, sales: CompanySales) -> kaism_selectors.KaismData:
