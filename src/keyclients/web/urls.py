@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from keyclients.web.security.auth import ThrottledAuthenticationForm
 from keyclients.web.api.api import api
+from keyclients.web.security.auth import ThrottledAuthenticationForm
 
 urlpatterns = [
     path(

@@ -26,7 +26,7 @@ from .report import (
 )
 from .table import (
     RawTable,
-    blank_file as _blank_file,
+    blank_file,
     file_format,
     open_csv,
     open_csv_file,
@@ -50,7 +50,7 @@ def open_table(
     if isinstance(source, Path):
         head = read_head(source)
         if file_format(head, whole=False) == "csv":
-            if not head.isspace() or not _blank_file(source):
+            if not head.isspace() or not blank_file(source):
                 return open_csv_file(source)
             raise IngestError(EMPTY_FILE)
     data = read_bytes(source)
@@ -143,9 +143,7 @@ def open_lines(
     report.warnings.extend(layout.warnings)
 
     first = layout.index + layout.rows
-    return LineSource(
-        table, report, dict(layout.mapping), tuple(roles), first, len(layout.names)
-    )
+    return LineSource(table, report, dict(layout.mapping), tuple(roles), first, len(layout.names))
 
 
 def read_lines(
@@ -243,9 +241,7 @@ def skip_rows(frame: pl.DataFrame, roles: Sequence[str]) -> tuple[pl.DataFrame, 
         .alias("_skip")
     )
     counts = frame.filter(pl.col("_skip").is_not_null()).group_by("_skip").len()
-    return frame.filter(pl.col("_skip").is_null()).drop("_skip", "_blank"), dict(
-        counts.iter_rows()
-    )
+    return frame.filter(pl.col("_skip").is_null()).drop("_skip", "_blank"), dict(counts.iter_rows())
 
 
 def parse_date_column(

@@ -150,11 +150,11 @@ class SalesScan:
     """What SalesRules need, gathered from a file's rows part by part: the merged scans of a
     file's batches give the rules its whole frame gives."""
 
-    amount: AmountScan = AmountScan()
-    cost: AmountScan = AmountScan()
+    amount: AmountScan = field(default_factory=AmountScan)
+    cost: AmountScan = field(default_factory=AmountScan)
     dates: dict[str, DateScan] = field(default_factory=dict)
     documents_1c: bool = False
-    document_dates: DateScan = DateScan()
+    document_dates: DateScan = field(default_factory=DateScan)
 
     def merge(self, other: SalesScan) -> SalesScan:
         return SalesScan(

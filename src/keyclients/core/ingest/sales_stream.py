@@ -55,7 +55,7 @@ class SalesStream:
     def __init__(
         self,
         report: ImportReport,
-        parts: list[pl.DataFrame] | list[Path],
+        parts: list[pl.DataFrame | Path],
         lookup: pl.DataFrame,
         clients: pl.DataFrame,
         has_dates: bool,
@@ -136,6 +136,20 @@ def read_sales_stream(
         mapping=mapping,
         sheet=sheet,
     )
+    try:
+        return _read(lines, source, wanted, date_order, batch_rows, spill)
+    finally:
+        lines.table.close()
+
+
+def _read(
+    lines: LineSource,
+    source: Path | bytes,
+    wanted: Sequence[str],
+    date_order: DateOrder | None,
+    batch_rows: int,
+    spill: bool,
+) -> SalesStream:
     report = lines.report
     header = role_headers(report, wanted)
     scan = _first_pass(lines, batch_rows, header, date_order)
@@ -145,7 +159,7 @@ def read_sales_stream(
 
     folder = _spill_folder(source) if spill else None
     try:
-        parts: list[pl.DataFrame] | list[Path] = []
+        parts: list[pl.DataFrame | Path] = []
         pairs: pl.DataFrame | None = None
         has_dates = False
         used = 0
@@ -160,11 +174,12 @@ def read_sales_stream(
             more = client_pairs(parsed.select("client_raw", "inn_raw", "row"))
             pairs = more if pairs is None else merge_client_pairs(pairs, more)
             if folder is None:
-                parts.append(parsed)  # type: ignore[arg-type]
+                parts.append(parsed)
             else:
                 path = folder / f"part-{len(parts):06d}.arrow"
-                parsed.write_ipc(path)
-                parts.append(path)  # type: ignore[arg-type]
+                # Written by Python, so that a full disk is an OSError that says so (errno).
+                path.write_bytes(parsed.write_ipc(None).getbuffer())
+                parts.append(path)
         keyed, warnings = key_pairs(pairs if pairs is not None else _empty_pairs())
     except BaseException:
         if folder is not None:
@@ -221,7 +236,12 @@ def _spill_folder(source: Path | bytes) -> Path:
 
 def _empty_pairs() -> pl.DataFrame:
     return pl.DataFrame(
-        schema={"client_raw": pl.String(), "inn_raw": pl.String(), "n": pl.UInt32(), "row": pl.Int64()}
+        schema={
+            "client_raw": pl.String(),
+            "inn_raw": pl.String(),
+            "n": pl.UInt32(),
+            "row": pl.Int64(),
+        }
     )
 
 

@@ -60,6 +60,12 @@ class RawTable:
     def encoding(self) -> str | None:
         return None if self._encoding is None else str(self._encoding["encoding"])
 
+    def close(self) -> None:
+        """Remove a temporary file the table reads from (it also goes with the table)."""
+        keep = None if self._encoding is None else self._encoding.get("keep")
+        if isinstance(keep, _TemporaryFile):
+            keep.remove()
+
     def read_below(self, first: int, width: int) -> pl.DataFrame:
         frames = list(self.read_batches(first, width, None))
         if len(frames) == 1:
@@ -194,6 +200,9 @@ class _TemporaryFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._finalizer = weakref.finalize(self, path.unlink, missing_ok=True)
+
+    def remove(self) -> None:
+        self._finalizer()
 
 
 def _transcode_cp1251(source: BinaryIO, near: Path) -> _TemporaryFile:

@@ -234,7 +234,10 @@ def import_upload(
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    _apply_report(batch, _preview_report(batch, upload))
+    try:
+        _apply_report(batch, _preview_report(batch, upload))
+    finally:
+        upload.close()
     batch.save()
     return batch
 
@@ -269,7 +272,10 @@ def import_preview(*, batch: ImportBatch, mapping: Mapping[str, str]) -> ImportB
     except ImportRefused:
         batch.mapping = previous
         raise
-    _apply_report(batch, _preview_report(batch, upload))
+    try:
+        _apply_report(batch, _preview_report(batch, upload))
+    finally:
+        upload.close()
     batch.save(update_fields=["mapping", "report", "rows_read", "rows_skipped", "rows_rejected"])
     return batch
 
@@ -426,6 +432,7 @@ def import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
         return ImportOutcome(batch_id, batch.status, 0, 0)
     _set_progress(batch_id, PROGRESS_READING, status=ImportStatus.RUNNING)
     started = time.perf_counter()
+    upload: Upload | None = None
     try:
         path = upload_path(batch)
         upload = _read(path, batch)
@@ -458,6 +465,9 @@ def import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
         logger.exception("import %s failed", batch_id)
         _fail(batch_id, FAILED_UNEXPECTEDLY)
         raise
+    finally:
+        if upload is not None:
+            upload.close()
     path.unlink(missing_ok=True)  # the data is in the database now
     logger.info(
         "import %s: %s rows parsed in %.2f s, written in %.2f s",
