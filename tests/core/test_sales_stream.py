@@ -135,6 +135,15 @@ def test_a_cp1251_file_on_disk_is_transcoded_and_read_in_pieces(tmp_path: Path) 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sales.csv"]  # temporary files gone
 
 
+def test_a_preview_keeps_the_first_batch_and_the_whole_report(samples: Path) -> None:
+    path = samples / "sales_cp1251.csv"
+    whole = read_sales(path)
+    with read_sales_stream(path, batch_rows=50, head_only=True) as stream:
+        assert stream.report == whole.report
+        assert_frame_equal(pl.concat(list(stream.batches())), whole.frame.head(50))
+        assert stream.rows == whole.frame.height
+
+
 def test_a_file_without_data_rows() -> None:
     assert_same(_csv([HEADER]), 1)
 
@@ -196,7 +205,8 @@ from pathlib import Path
 from keyclients.core.ingest.sales_stream import read_sales_stream
 with read_sales_stream(Path(sys.argv[1]), batch_rows=20_000) as stream:
     rows = sum(frame.height for frame in stream.batches())
-print(json.dumps({"rows": rows, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"rows": rows, "peak_mb": peak_mb}))
 """
 
 

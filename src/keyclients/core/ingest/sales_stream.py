@@ -121,11 +121,14 @@ def read_sales_stream(
     roles: Sequence[str] = ROLES,
     batch_rows: int = BATCH_ROWS,
     spill: bool = True,
+    head_only: bool = False,
 ) -> SalesStream:
     """`read_sales` a batch at a time (see the module). Raises IngestError as it does.
 
     `spill`: keep the parsed batches in temporary files (next to `source` when it is a file,
-    else in the system's temporary folder) rather than in memory."""
+    else in the system's temporary folder) rather than in memory. `head_only`: a preview —
+    the report and the clients are complete, but only the first batch's lines are kept
+    (`batches()` gives those)."""
     wanted = wanted_roles(roles)
     lines = open_lines(
         source,
@@ -137,7 +140,9 @@ def read_sales_stream(
         sheet=sheet,
     )
     try:
-        return _read(lines, source, wanted, date_order, batch_rows, spill)
+        return _read(
+            lines, source, wanted, date_order, batch_rows, spill and not head_only, head_only
+        )
     finally:
         lines.table.close()
 
@@ -149,6 +154,7 @@ def _read(
     date_order: DateOrder | None,
     batch_rows: int,
     spill: bool,
+    head_only: bool,
 ) -> SalesStream:
     report = lines.report
     header = role_headers(report, wanted)
@@ -173,6 +179,8 @@ def _read(
             has_dates = has_dates or bool(parsed.get_column("date").is_not_null().any())
             more = client_pairs(parsed.select("client_raw", "inn_raw", "row"))
             pairs = more if pairs is None else merge_client_pairs(pairs, more)
+            if head_only and parts:
+                continue
             if folder is None:
                 parts.append(parsed)
             else:

@@ -102,11 +102,16 @@ def read_upload(
     file_name: str,
     mapping: Mapping[str, str],
     company: Company,
+    preview: bool = False,
 ) -> Upload:
-    """Read the stored upload as `kind`; UnreadableUpload when the core cannot read it."""
+    """Read the stored upload as `kind`; UnreadableUpload when the core cannot read it.
+    `preview`: only the report and the first lines are wanted (a sales file's other lines
+    are not kept)."""
     try:
         if kind == ImportKind.SALES:
-            sales = read_sales_stream(path, name=file_name, mapping=dict(mapping))
+            sales = read_sales_stream(
+                path, name=file_name, mapping=dict(mapping), head_only=preview
+            )
             return Upload(kind, sales.report, sales.head(PREVIEW_ROWS), sales=sales)
         if kind in (ImportKind.PAYMENTS, ImportKind.BANK):
             return _read_payments(

@@ -163,7 +163,7 @@ def _store(file: IO[bytes]) -> tuple[str, str, Path]:
     return stored_name, digest.hexdigest(), path
 
 
-def _read(path: Path, batch: ImportBatch) -> Upload:
+def _read(path: Path, batch: ImportBatch, *, preview: bool = False) -> Upload:
     try:
         return readers.read_upload(
             path,
@@ -171,6 +171,7 @@ def _read(path: Path, batch: ImportBatch) -> Upload:
             file_name=batch.file_name,
             mapping=batch.mapping,
             company=batch.company,
+            preview=preview,
         )
     except readers.UnreadableUpload as error:
         raise ImportRefused(FILE_UNREADABLE, reason=str(error)) from error
@@ -230,7 +231,7 @@ def import_upload(
             status=ImportStatus.PREVIEW,
             created_by=user,
         )
-        upload = _read(path, batch)
+        upload = _read(path, batch, preview=True)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -268,7 +269,7 @@ def import_preview(*, batch: ImportBatch, mapping: Mapping[str, str]) -> ImportB
     previous = batch.mapping
     batch.mapping = full_mapping(mapping, batch.kind)
     try:
-        upload = _read(upload_path(batch), batch)
+        upload = _read(upload_path(batch), batch, preview=True)
     except ImportRefused:
         batch.mapping = previous
         raise
