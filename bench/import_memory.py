@@ -5,7 +5,8 @@
 Builds the 1C-like CSV of bench/volume.py (or takes FILE), then on SQLite in a fresh data
 folder runs what the web app runs — `sales_upload` (read for the preview), `sales_import` with
 the task inline (read again, create clients, insert in one transaction) and the cache warm-up
-the worker does next — and prints the peak resident memory of each phase, in GB:
+the worker does next — and prints the peak resident memory of each phase, in GB (GiB, as
+bench/volume.py does):
 
 - `read:preview` / `read:pending`: the core reading the file (upload, then the import task);
 - `write`: clients and the insert of every line; `relink`: payments matched to new clients;
@@ -40,7 +41,7 @@ class PhasePeaks:
     def _sample(self) -> None:
         while True:
             with open("/proc/self/statm") as statm:
-                rss = int(statm.read().split()[1]) * 4096 / 1e9
+                rss = int(statm.read().split()[1]) * 4096 / 1024**3
             self.peaks[self.phase] = max(self.peaks.get(self.phase, 0.0), rss)
             time.sleep(0.02)
 

@@ -144,6 +144,10 @@ def test_a_preview_keeps_the_first_batch_and_the_whole_report(samples: Path) -> 
         assert stream.rows == whole.frame.height
 
 
+def test_fewer_roles_read(samples: Path) -> None:
+    assert_same(samples / "sales_cp1251.csv", 100, roles=("client", "amount", "date"))
+
+
 def test_a_file_without_data_rows() -> None:
     assert_same(_csv([HEADER]), 1)
 

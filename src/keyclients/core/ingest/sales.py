@@ -97,6 +97,7 @@ def sales_lines(
         mapping=mapping,
         sheet=sheet,
     )
+    frame = with_all_roles(frame, wanted)
     header = role_headers(report, wanted)
     rules = sales_scan(frame, header, date_order).rules(date_order)
     note_rules(report, rules, header)
@@ -110,6 +111,13 @@ def file_name(source: Path | bytes, name: str | None) -> str:
 
 def wanted_roles(roles: Sequence[str]) -> tuple[str, ...]:
     return tuple(role for role in ROLES if role in roles or role in REQUIRED_ROLES)
+
+
+def with_all_roles(frame: pl.DataFrame, wanted: Sequence[str]) -> pl.DataFrame:
+    """The roles not read come back null."""
+    return frame.with_columns(
+        pl.lit(None, pl.String()).alias(role) for role in ROLES if role not in wanted
+    )
 
 
 def role_headers(report: ImportReport, wanted: Sequence[str]) -> dict[str, str]:

@@ -41,6 +41,7 @@ from .sales import (
     sales_frame,
     sales_scan,
     wanted_roles,
+    with_all_roles,
 )
 
 BATCH_ROWS = 200_000
@@ -170,7 +171,7 @@ def _read(
         has_dates = False
         used = 0
         for frame in lines.batches(batch_rows):
-            kept, _ = skip_rows(frame, wanted)
+            kept = with_all_roles(skip_rows(frame, wanted)[0], wanted)
             parsed, problems = parse_sales(kept, rules, header)
             parsed = drop_problem_rows(parsed, problems, report)
             if not parsed.height:
@@ -222,7 +223,7 @@ def _first_pass(
         kept, skipped = skip_rows(frame, lines.roles)
         for reason, count in skipped.items():
             counts[reason] = counts.get(reason, 0) + count
-        scan = scan.merge(sales_scan(kept, header, date_order))
+        scan = scan.merge(sales_scan(with_all_roles(kept, lines.roles), header, date_order))
     # Blank lines at the very end of a file are not rows anyone would count.
     if rows > read:
         counts[SKIP_BLANK] -= rows - read
