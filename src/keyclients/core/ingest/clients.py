@@ -24,11 +24,35 @@ def resolve_clients(frames: Sequence[pl.DataFrame]) -> tuple[list[pl.DataFrame],
     The work happens on the distinct (name, INN) spellings — thousands, where the lines are
     millions — and one join per frame puts the result back on the lines.
     """
-    pairs = (
-        pl.concat([f.select("client_raw", "inn_raw", "row") for f in frames])
-        .group_by("client_raw", "inn_raw")
-        .agg(pl.len().alias("n"), pl.col("row").min().alias("row"))
+    pairs = client_pairs(pl.concat([f.select("client_raw", "inn_raw", "row") for f in frames]))
+    keyed, warnings = key_pairs(pairs)
+    lookup = keyed.select("client_raw", "inn_raw", "inn", "client_key", "client")
+    return [join_clients(f, lookup) for f in frames], warnings
+
+
+def client_pairs(lines: pl.DataFrame) -> pl.DataFrame:
+    """The distinct (client_raw, inn_raw) of lines with `n` (lines) and `row` (the first).
+    Pairs of several parts of a file merge by `merge_client_pairs`."""
+    return lines.group_by("client_raw", "inn_raw").agg(
+        pl.len().alias("n"), pl.col("row").min().alias("row")
     )
+
+
+def merge_client_pairs(pairs: pl.DataFrame, more: pl.DataFrame) -> pl.DataFrame:
+    return (
+        pl.concat([pairs, more])
+        .group_by("client_raw", "inn_raw")
+        .agg(pl.col("n").sum(), pl.col("row").min())
+    )
+
+
+def join_clients(frame: pl.DataFrame, lookup: pl.DataFrame) -> pl.DataFrame:
+    """Put the keys of `key_pairs` (client_raw, inn_raw -> inn, client_key, client) on lines."""
+    return frame.join(lookup, on=["client_raw", "inn_raw"], how="left", nulls_equal=True)
+
+
+def key_pairs(pairs: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """`client_pairs` with `inn` (valid or null), `client_key` and `client`, and the warnings."""
     inn_values = pairs.get_column("inn_raw").drop_nulls().unique().to_list()
     valid = {raw: (inn if inn_is_valid(inn := clean_inn(raw)) else None) for raw in inn_values}
     inn_map = pl.DataFrame(
@@ -74,12 +98,10 @@ def resolve_clients(frames: Sequence[pl.DataFrame]) -> tuple[list[pl.DataFrame],
         .first()
         .select("client_key", "client")
     )
-    lookup = keyed.select("client_raw", "inn_raw", "inn", "client_key").join(
+    keyed = keyed.select("client_raw", "inn_raw", "inn", "client_key", "row").join(
         spellings, on="client_key", how="left"
     )
-    return [
-        f.join(lookup, on=["client_raw", "inn_raw"], how="left", nulls_equal=True) for f in frames
-    ], warnings
+    return keyed, warnings
 
 
 def invalid_inn_warnings(frame: pl.DataFrame) -> list[str]:

@@ -7,7 +7,8 @@ Sales and payment files differ only in their roles and in what is required of a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +16,7 @@ import polars as pl
 from .headers import detect_header, missing_roles, normalize_header
 from .parse import DateOrder, parse_dates, slash_date_order
 from .report import (
+    EMPTY_FILE,
     NO_HEADER,
     NO_SUCH_COLUMN,
     REJECTED_CAP,
@@ -22,10 +24,20 @@ from .report import (
     IngestError,
     RejectedRow,
 )
-from .table import RawTable, file_format, open_csv, open_workbook, read_bytes
+from .table import (
+    RawTable,
+    blank_file,
+    file_format,
+    open_csv,
+    open_csv_file,
+    open_workbook,
+    read_bytes,
+    read_head,
+)
 
 _TOTAL_WORDS = {"итого", "всего", "итоговсего", "total", "grandtotal", "subtotal", "totals"}
 _TOTAL_PREFIX = r"(?i)^\s*(итого|всего|total)\s*:"
+SKIP_BLANK = "blank rows"
 
 
 def open_table(
@@ -35,6 +47,12 @@ def open_table(
     overrides: Mapping[str, str],
     required: Sequence[str] = ("client", "amount"),
 ) -> RawTable:
+    if isinstance(source, Path):
+        head = read_head(source)
+        if file_format(head, whole=False) == "csv":
+            if not head.isspace() or not blank_file(source):
+                return open_csv_file(source)
+            raise IngestError(EMPTY_FILE)
     data = read_bytes(source)
     fmt = file_format(data)
     if fmt == "csv":
@@ -47,7 +65,29 @@ def open_table(
     )
 
 
-def read_lines(
+@dataclass(frozen=True)
+class LineSource:
+    """An opened table file whose header is found: its report so far and its data rows."""
+
+    table: RawTable
+    report: ImportReport
+    mapping: Mapping[str, int]  # role -> column index
+    roles: Sequence[str]
+    first: int  # index of the first data row
+    width: int
+
+    def batches(self, batch_rows: int | None) -> Iterator[pl.DataFrame]:
+        """The data rows, `batch_rows` at a time (None: all at once), as `read_lines` selects
+        them (`row` and one column per role) plus `_blank` (the whole source row is empty);
+        blank rows at the end are not cut here."""
+        offset = self.first + 1
+        for raw in self.table.read_batches(self.first, self.width, batch_rows):
+            frame = _select_roles(raw, self.mapping, self.roles, first_row=offset)
+            offset += raw.height
+            yield frame.with_columns((~_filled(raw)).alias("_blank"))
+
+
+def open_lines(
     source: Path | bytes,
     *,
     file_name: str,
@@ -57,12 +97,8 @@ def read_lines(
     mapping: Mapping[str, str] | None,
     sheet: str | None,
     no_header: str = NO_HEADER,
-) -> tuple[pl.DataFrame, ImportReport]:
-    """The data rows of a table file: `row` (1-based, as a spreadsheet shows it) and one String
-    column per role (trimmed, empty = null; null for roles the file has no column for), with the
-    report filled in up to the rows read and skipped. Raises IngestError (one line) when the file
-    cannot be read or has no header naming the required roles. An empty header ("") in
-    `mapping` says the file has no column for that role (nothing is detected for it)."""
+) -> LineSource:
+    """Open a table file and find its header (see `read_lines`); no data row is read yet."""
     overrides = {role: column for role, column in (mapping or {}).items() if column}
     excluded = {role: "" for role, column in (mapping or {}).items() if not column}
     claimed = {**excluded, **overrides}
@@ -107,20 +143,53 @@ def read_lines(
     report.warnings.extend(layout.warnings)
 
     first = layout.index + layout.rows
-    raw = table.read_below(first, len(layout.names))
-    report.encoding = table.encoding  # a CSV's guess from its head is confirmed by now
-    filled = (
-        raw.select(pl.any_horizontal(pl.all().is_not_null()).alias("f")).to_series()
-        if raw.width
-        else pl.Series("f", [False] * raw.height)
+    return LineSource(table, report, dict(layout.mapping), tuple(roles), first, len(layout.names))
+
+
+def read_lines(
+    source: Path | bytes,
+    *,
+    file_name: str,
+    kind: str,
+    roles: Sequence[str],
+    required: Sequence[str],
+    mapping: Mapping[str, str] | None,
+    sheet: str | None,
+    no_header: str = NO_HEADER,
+) -> tuple[pl.DataFrame, ImportReport]:
+    """The data rows of a table file: `row` (1-based, as a spreadsheet shows it) and one String
+    column per role (trimmed, empty = null; null for roles the file has no column for), with the
+    report filled in up to the rows read and skipped. Raises IngestError (one line) when the file
+    cannot be read or has no header naming the required roles. An empty header ("") in
+    `mapping` says the file has no column for that role (nothing is detected for it)."""
+    lines = open_lines(
+        source,
+        file_name=file_name,
+        kind=kind,
+        roles=roles,
+        required=required,
+        mapping=mapping,
+        sheet=sheet,
+        no_header=no_header,
     )
+    table, report, first = lines.table, lines.report, lines.first
+    raw = table.read_below(first, lines.width)
+    report.encoding = table.encoding  # a CSV's guess from its head is confirmed by now
+    filled = _filled(raw)
     # Blank lines at the very end of a file are not rows anyone would count.
     last = filled.arg_true()
     height = int(last[-1]) + 1 if len(last) else 0
-    frame = _select_roles(raw.head(height), layout.mapping, roles, first_row=first + 1)
+    frame = _select_roles(raw.head(height), lines.mapping, roles, first_row=first + 1)
     report.rows_read = frame.height
     frame = _skip_rows(frame.with_columns((~filled.head(height)).alias("_blank")), roles, report)
     return frame, report
+
+
+def _filled(raw: pl.DataFrame) -> pl.Series:
+    """Per row: some cell of the source row is not empty."""
+    if not raw.width:
+        return pl.Series("f", [False] * raw.height)
+    return raw.select(pl.any_horizontal(pl.all().is_not_null()).alias("f")).to_series()
 
 
 def _select_roles(
@@ -142,7 +211,15 @@ def _is_total(names: pl.Series) -> pl.Series:
 
 
 def _skip_rows(frame: pl.DataFrame, roles: Sequence[str], report: ImportReport) -> pl.DataFrame:
-    """Blank rows, total rows and group headers without an amount are skipped, and counted.
+    kept, counts = skip_rows(frame, roles)
+    for reason, count in sorted(counts.items()):
+        report.skip(reason, count)
+    return kept
+
+
+def skip_rows(frame: pl.DataFrame, roles: Sequence[str]) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Blank rows, total rows and group headers without an amount are skipped, and counted:
+    (the other rows, reason -> count). Row by row, so batches of a file skip what it would.
 
     `frame` carries `_blank` (the whole source row is empty). Totals are found among the
     distinct client names, not row by row.
@@ -155,7 +232,7 @@ def _skip_rows(frame: pl.DataFrame, roles: Sequence[str], report: ImportReport) 
     totals = names.filter(_is_total(names))
     frame = frame.with_columns(
         pl.when(pl.col("_blank"))
-        .then(pl.lit("blank rows"))
+        .then(pl.lit(SKIP_BLANK))
         .when(pl.col("client").is_in(totals.implode()).fill_null(False))
         .then(pl.lit("total rows"))
         .when(pl.col("amount").is_null())
@@ -164,9 +241,7 @@ def _skip_rows(frame: pl.DataFrame, roles: Sequence[str], report: ImportReport) 
         .alias("_skip")
     )
     counts = frame.filter(pl.col("_skip").is_not_null()).group_by("_skip").len()
-    for reason, count in sorted(counts.iter_rows()):
-        report.skip(reason, count)
-    return frame.filter(pl.col("_skip").is_null()).drop("_skip", "_blank")
+    return frame.filter(pl.col("_skip").is_null()).drop("_skip", "_blank"), dict(counts.iter_rows())
 
 
 def parse_date_column(

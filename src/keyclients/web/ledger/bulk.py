@@ -8,7 +8,7 @@ a dict, and the missing ones are created with one `bulk_create`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -245,8 +245,15 @@ def copy_sql(model: type[models.Model], columns: tuple[str, ...]) -> str:
     return f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN (FORMAT csv{force})"
 
 
+def _chunks(rows: pl.DataFrame | Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """Rows to insert in chunks of at most CHUNK_ROWS; a stream of frames (the batches of a
+    large file) is made into rows one frame at a time."""
+    for frame in [rows] if isinstance(rows, pl.DataFrame) else rows:
+        yield from frame.iter_slices(CHUNK_ROWS)
+
+
 def _copy_rows(
-    rows: pl.DataFrame,
+    rows: pl.DataFrame | Iterable[pl.DataFrame],
     *,
     model: type[models.Model],
     columns: tuple[str, ...],
@@ -260,7 +267,7 @@ def _copy_rows(
         # Foreign keys checked line by line as they come, not queued to the commit: a million
         # deferred checks cost the server memory and took longer (bench/volume.py).
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for chunk in rows.iter_slices(CHUNK_ROWS):
+        for chunk in _chunks(rows):
             payload = chunk.write_csv(include_header=False, null_value="").encode("utf-8")
             with cursor.cursor.copy(sql) as copy:
                 copy.write(payload)
@@ -272,8 +279,11 @@ def _copy_rows(
     return written
 
 
-def insert_sales(rows: pl.DataFrame, *, on_chunk: Callable[[int], None] | None = None) -> int:
-    """Insert `sale_rows(...)` in chunks; `on_chunk(rows written so far)` after each one.
+def insert_sales(
+    rows: pl.DataFrame | Iterable[pl.DataFrame], *, on_chunk: Callable[[int], None] | None = None
+) -> int:
+    """Insert `sale_rows(...)` (a frame, or frames one after another) in chunks;
+    `on_chunk(rows written so far)` after each one.
 
     Runs in the caller's transaction: the caller decides that all of it or none is kept.
     """
@@ -281,7 +291,7 @@ def insert_sales(rows: pl.DataFrame, *, on_chunk: Callable[[int], None] | None =
 
 
 def insert_rows(
-    rows: pl.DataFrame,
+    rows: pl.DataFrame | Iterable[pl.DataFrame],
     *,
     model: type[models.Model],
     columns: tuple[str, ...],
@@ -300,7 +310,7 @@ def insert_rows(
             # connection: about a third off a 1M-line insert (bench/import_sqlite.py).
             cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         try:
-            for chunk in rows.iter_slices(CHUNK_ROWS):
+            for chunk in _chunks(rows):
                 cursor.executemany(sql, chunk.rows())
                 written += chunk.height
                 if on_chunk is not None:

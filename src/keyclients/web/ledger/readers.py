@@ -17,12 +17,13 @@ from typing import Any
 
 import polars as pl
 
-from keyclients.core.ingest import IngestError, read_sales
+from keyclients.core.ingest import IngestError
 from keyclients.core.ingest.bank import BankStatement, is_bank_statement
 from keyclients.core.ingest.clients import invalid_inn_warnings
 from keyclients.core.ingest.payments import PAYMENT_ROLES, payment_lines
 from keyclients.core.ingest.report import ImportReport
 from keyclients.core.ingest.sales import ROLES as SALES_ROLES
+from keyclients.core.ingest.sales_stream import SalesStream, read_sales_stream
 from keyclients.core.ingest.table import read_bytes
 from keyclients.core.ingest.trial_balance import is_trial_balance_62, read_trial_balance_62
 from keyclients.web.accounts.models import Company
@@ -61,7 +62,8 @@ class Upload:
 
     kind: str
     report: ImportReport
-    # sales: SALES_SCHEMA; payments: the payment lines with the payer's key and client_id;
+    # sales: the first PREVIEW_ROWS lines (SALES_SCHEMA; all of them are in `sales`);
+    # payments: the payment lines with the payer's key and client_id;
     # trial balance: TRIAL_BALANCE_SCHEMA.
     lines: pl.DataFrame
     outflows: pl.DataFrame | None = None
@@ -69,6 +71,13 @@ class Upload:
     period: tuple[date, date] | None = None
     title: str | None = None
     client_names: Mapping[int, str] | None = None  # matched clients' names, for the preview
+    # A sales file is read in batches, never whole in memory (docs/performance.md).
+    sales: SalesStream | None = None
+
+    def close(self) -> None:
+        """Remove the temporary files of a sales file's batches."""
+        if self.sales is not None:
+            self.sales.close()
 
 
 def detect_kind(path: Path, requested: str) -> str:
@@ -93,12 +102,17 @@ def read_upload(
     file_name: str,
     mapping: Mapping[str, str],
     company: Company,
+    preview: bool = False,
 ) -> Upload:
-    """Read the stored upload as `kind`; UnreadableUpload when the core cannot read it."""
+    """Read the stored upload as `kind`; UnreadableUpload when the core cannot read it.
+    `preview`: only the report and the first lines are wanted (a sales file's other lines
+    are not kept)."""
     try:
         if kind == ImportKind.SALES:
-            sales = read_sales(path, name=file_name, mapping=dict(mapping))
-            return Upload(kind, sales.report, sales.frame)
+            sales = read_sales_stream(
+                path, name=file_name, mapping=dict(mapping), head_only=preview
+            )
+            return Upload(kind, sales.report, sales.head(PREVIEW_ROWS), sales=sales)
         if kind in (ImportKind.PAYMENTS, ImportKind.BANK):
             return read_payments_upload(
                 path, kind=kind, file_name=file_name, mapping=mapping, company=company
@@ -160,9 +174,11 @@ def preview_report(upload: Upload) -> dict[str, Any]:
         report["preview"] = [
             {key: _json(value) for key, value in row.items()} for row in head.iter_rows(named=True)
         ]
-        report["has_dates"] = upload.lines.height == 0 or bool(
-            upload.lines.get_column("date").is_not_null().any()
-        )
+        if upload.sales is not None:
+            report["has_dates"] = upload.sales.has_dates
+        else:
+            dates = upload.lines.get_column("date")
+            report["has_dates"] = upload.lines.height == 0 or bool(dates.is_not_null().any())
     elif upload.kind in (ImportKind.PAYMENTS, ImportKind.BANK):
         names = upload.client_names or {}
         report["preview"] = [

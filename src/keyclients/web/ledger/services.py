@@ -163,7 +163,7 @@ def _store(file: IO[bytes]) -> tuple[str, str, Path]:
     return stored_name, digest.hexdigest(), path
 
 
-def _read(path: Path, batch: ImportBatch) -> Upload:
+def _read(path: Path, batch: ImportBatch, *, preview: bool = False) -> Upload:
     try:
         return readers.read_upload(
             path,
@@ -171,6 +171,7 @@ def _read(path: Path, batch: ImportBatch) -> Upload:
             file_name=batch.file_name,
             mapping=batch.mapping,
             company=batch.company,
+            preview=preview,
         )
     except readers.UnreadableUpload as error:
         raise ImportRefused(FILE_UNREADABLE, reason=str(error)) from error
@@ -230,11 +231,14 @@ def import_upload(
             status=ImportStatus.PREVIEW,
             created_by=user,
         )
-        upload = _read(path, batch)
+        upload = _read(path, batch, preview=True)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    _apply_report(batch, _preview_report(batch, upload))
+    try:
+        _apply_report(batch, _preview_report(batch, upload))
+    finally:
+        upload.close()
     batch.save()
     return batch
 
@@ -265,11 +269,14 @@ def import_preview(*, batch: ImportBatch, mapping: Mapping[str, str]) -> ImportB
     previous = batch.mapping
     batch.mapping = full_mapping(mapping, batch.kind)
     try:
-        upload = _read(upload_path(batch), batch)
+        upload = _read(upload_path(batch), batch, preview=True)
     except ImportRefused:
         batch.mapping = previous
         raise
-    _apply_report(batch, _preview_report(batch, upload))
+    try:
+        _apply_report(batch, _preview_report(batch, upload))
+    finally:
+        upload.close()
     batch.save(update_fields=["mapping", "report", "rows_read", "rows_skipped", "rows_rejected"])
     return batch
 
@@ -426,6 +433,7 @@ def import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
         return ImportOutcome(batch_id, batch.status, 0, 0)
     _set_progress(batch_id, PROGRESS_READING, status=ImportStatus.RUNNING)
     started = time.perf_counter()
+    upload: Upload | None = None
     try:
         path = upload_path(batch)
         upload = _read(path, batch)
@@ -458,6 +466,9 @@ def import_run(*, batch_id: int, ip: str | None = None) -> ImportOutcome:
         logger.exception("import %s failed", batch_id)
         _fail(batch_id, FAILED_UNEXPECTEDLY)
         raise
+    finally:
+        if upload is not None:
+            upload.close()
     path.unlink(missing_ok=True)  # the data is in the database now
     logger.info(
         "import %s: %s rows parsed in %.2f s, written in %.2f s",

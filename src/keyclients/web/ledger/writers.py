@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from django.db.models import Exists, OuterRef
 
+from keyclients.core.ingest.sales_stream import SalesStream
 from keyclients.core.ingest.trial_balance import TrialBalanceFile, trial_balance_sales
 from keyclients.web.accounts.models import AuditAction
 from keyclients.web.ledger import bulk
@@ -60,6 +61,8 @@ class Written:
 
 def rows_to_write(upload: Upload) -> int:
     """How many rows the insert will write (the progress bar's 100%)."""
+    if upload.sales is not None:
+        return upload.sales.rows
     outflows = 0 if upload.outflows is None else upload.outflows.height
     return upload.lines.height + outflows
 
@@ -67,15 +70,21 @@ def rows_to_write(upload: Upload) -> int:
 def write(batch: ImportBatch, upload: Upload, *, progress: Progress) -> Written:
     """Write what `upload` holds as the rows of `batch`."""
     if upload.kind == ImportKind.SALES:
-        return _write_sales(batch, upload.lines, progress)
+        assert upload.sales is not None
+        return _write_sales(batch, upload.sales, progress)
     if upload.kind in (ImportKind.PAYMENTS, ImportKind.BANK):
         return _write_payments(batch, upload, progress)
     return _write_trial_balance(batch, upload, progress)
 
 
-def _write_sales(batch: ImportBatch, frame: pl.DataFrame, progress: Progress) -> Written:
-    ids, created = bulk.client_ids(company=batch.company, batch=batch, frame=frame)
-    rows = bulk.sale_rows(frame, company_id=batch.company_id, batch_id=batch.pk, ids=ids)
+def _write_sales(batch: ImportBatch, sales: SalesStream, progress: Progress) -> Written:
+    """The clients first (from the file's distinct clients), then the lines a batch at a
+    time, all in the caller's transaction: memory holds one batch, not the file."""
+    ids, created = bulk.client_ids(company=batch.company, batch=batch, frame=sales.clients)
+    rows = (
+        bulk.sale_rows(frame, company_id=batch.company_id, batch_id=batch.pk, ids=ids)
+        for frame in sales.batches()
+    )
     count = bulk.insert_sales(rows, on_chunk=progress)
     # New clients may be the payers of payments that matched no client so far.
     linked = payments_relink(company=batch.company)
