@@ -704,12 +704,14 @@ def test_permuting_the_input_rows_changes_nothing(ledger: Any, rnd: random.Rando
 @given(
     ledgers,
     st.lists(
-        st.sampled_from(["Оплата", "Оплата по договору № 7", "НДС 22%", "за услуги", None]),
+        st.sampled_from(["Оплата", "Оплата по договору № 45/2024", "НДС 22%", "за услуги", None]),
         min_size=25,
         max_size=25,
     ),
 )
 def test_purposes_that_name_no_document_change_nothing(ledger: Any, purposes: list[Any]) -> None:
+    # The contract number's digits (452024) are no document's: "№ 7" would name document
+    # 00007 by the digits rule, which Hypothesis found (the ledgers number documents 00001-7).
     raw_lines, raw_payments, as_of_day = ledger
     bare = build(raw_lines, raw_payments)
     noisy = build(raw_lines, raw_payments, purposes)

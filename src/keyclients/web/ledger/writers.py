@@ -10,13 +10,12 @@ transaction, so an import is stored whole or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
 from django.db.models import Exists, OuterRef
 
-from keyclients.core.ingest.sales_stream import SalesStream
 from keyclients.core.ingest.trial_balance import TrialBalanceFile, trial_balance_sales
 from keyclients.web.accounts.models import AuditAction
 from keyclients.web.ledger import bulk
@@ -70,20 +69,23 @@ def rows_to_write(upload: Upload) -> int:
 def write(batch: ImportBatch, upload: Upload, *, progress: Progress) -> Written:
     """Write what `upload` holds as the rows of `batch`."""
     if upload.kind == ImportKind.SALES:
-        assert upload.sales is not None
-        return _write_sales(batch, upload.sales, progress)
+        if upload.sales is None:  # rows already in memory (an API push): one batch of them
+            return _write_sales(batch, upload.lines, iter([upload.lines]), progress)
+        return _write_sales(batch, upload.sales.clients, upload.sales.batches(), progress)
     if upload.kind in (ImportKind.PAYMENTS, ImportKind.BANK):
         return _write_payments(batch, upload, progress)
     return _write_trial_balance(batch, upload, progress)
 
 
-def _write_sales(batch: ImportBatch, sales: SalesStream, progress: Progress) -> Written:
+def _write_sales(
+    batch: ImportBatch, clients: pl.DataFrame, batches: Iterator[pl.DataFrame], progress: Progress
+) -> Written:
     """The clients first (from the file's distinct clients), then the lines a batch at a
     time, all in the caller's transaction: memory holds one batch, not the file."""
-    ids, created = bulk.client_ids(company=batch.company, batch=batch, frame=sales.clients)
+    ids, created = bulk.client_ids(company=batch.company, batch=batch, frame=clients)
     rows = (
         bulk.sale_rows(frame, company_id=batch.company_id, batch_id=batch.pk, ids=ids)
-        for frame in sales.batches()
+        for frame in batches
     )
     count = bulk.insert_sales(rows, on_chunk=progress)
     # New clients may be the payers of payments that matched no client so far.
