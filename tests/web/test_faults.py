@@ -400,3 +400,22 @@ def test_a_write_waits_for_a_long_import_instead_of_failing(
         connection.close()
         thread.join()
     assert time.monotonic() - started > 5  # it did wait, past the old timeout
+
+
+def test_server_start_removes_the_scratch_files_of_killed_imports_only(
+    tmp_path: Path,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    from keyclients.web.ledger.services import upload_scratch_remove
+
+    settings.UPLOADS_DIR = tmp_path
+    upload = tmp_path / "0123456789abcdef0123456789abcdef.csv"  # an upload awaiting its import
+    upload.write_text("Дата;Сумма\n")
+    (tmp_path / ".utf8-x1y2.csv").write_text("copy")
+    batches = tmp_path / ".sales-abc"
+    batches.mkdir()
+    (batches / "batch-0.arrow").write_bytes(b"arrow")
+
+    assert upload_scratch_remove() == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [upload.name]
+    assert upload_scratch_remove() == 0

@@ -157,9 +157,10 @@ def prepare(data_dir: Path | str | None = None) -> None:
     call_command("migrate", interactive=False, verbosity=1)
     call_command("collectstatic", interactive=False, verbosity=0)
 
-    from keyclients.web.ledger.services import imports_fail_interrupted
+    from keyclients.web.ledger.services import imports_fail_interrupted, upload_scratch_remove
 
     imports_fail_interrupted()
+    upload_scratch_remove()
 
 
 def _serve_prepared(*, host: str, port: int, threads: int) -> None:

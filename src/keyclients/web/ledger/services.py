@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import shutil
 import time
 import uuid
 from collections.abc import Mapping
@@ -522,6 +523,31 @@ def imports_fail_interrupted() -> int:
     for batch_id in batches:
         _fail(batch_id, INTERRUPTED)
     return len(batches)
+
+
+# The scratch files of a sales file read in batches (core.ingest: the UTF-8 copy of a cp1251
+# file, the folder of parsed batches), beside the upload. Removed with their import; only a
+# killed process leaves them behind.
+SCRATCH_PATTERNS = (".utf8-*.csv", ".sales-*")
+
+
+def upload_scratch_remove() -> int:
+    """Remove the scratch files killed imports left in the uploads folder. Only while nothing
+    reads uploads: at server start, before the worker and the web threads run."""
+    folder = Path(settings.UPLOADS_DIR)
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for pattern in SCRATCH_PATTERNS:
+        for path in folder.glob(pattern):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        logger.info("removed %s scratch files of interrupted imports", removed)
+    return removed
 
 
 # ---------------------------------------------------------------------------------------------
