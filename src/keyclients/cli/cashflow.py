@@ -636,7 +636,7 @@ def render_cashflow(
         out.print(table)
 
     for report in reports:
-        _render_rejected(report, t, out)
+        common.render_rejected(report, t, out)
     notes = [w for r in reports for w in r.warnings]
     skipped = [(r.file, reason, n) for r in reports for reason, n in r.skipped_reasons.items()]
     if notes or skipped:
@@ -672,22 +672,3 @@ def _red(text: str, red: bool) -> str:
 
 def _day_or_none(day: date | None, t: dict[str, str]) -> str:
     return t["none"] if day is None else day.isoformat()
-
-
-def _render_rejected(report: ImportReport, t: dict[str, str], out: Console) -> None:
-    from rich.table import Table
-
-    if not report.rejected:
-        return
-    shown = report.rejected[:20]
-    bad = Table(
-        title=t["rejected_title"].format(
-            file=report.file, count=report.rows_rejected, shown=len(shown)
-        ),
-        title_style="bold red",
-    )
-    for key in ("row", "column", "value", "reason"):
-        bad.add_column(t[key])
-    for r in shown:
-        bad.add_row(str(r.row), r.column, "" if r.value is None else r.value, r.reason)
-    out.print(bad)

@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from keyclients.core.ingest.report import ImportReport
 
 EXIT_BAD_INPUT = 2
 
@@ -78,3 +83,23 @@ def language(lang: str | None) -> str:
         return lang
     env = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG", "")
     return "ru" if env.lower().startswith("ru") else "en"
+
+
+def render_rejected(report: ImportReport, t: dict[str, str], out: Console) -> None:
+    """The rows a file gave up (the first 20), with row, column, value and reason."""
+    from rich.table import Table
+
+    if not report.rejected:
+        return
+    shown = report.rejected[:20]
+    bad = Table(
+        title=t["rejected_title"].format(
+            file=report.file, count=report.rows_rejected, shown=len(shown)
+        ),
+        title_style="bold red",
+    )
+    for key in ("row", "column", "value", "reason"):
+        bad.add_column(t[key])
+    for r in shown:
+        bad.add_row(str(r.row), r.column, "" if r.value is None else r.value, r.reason)
+    out.print(bad)

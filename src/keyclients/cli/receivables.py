@@ -461,7 +461,7 @@ def render_receivables(
         out.print(table)
 
     for report in reports:
-        _render_rejected(report, t, out)
+        common.render_rejected(report, t, out)
     notes = [w for r in reports for w in r.warnings] + list(settlement.warnings)
     skipped = [(r.file, reason, n) for r in reports for reason, n in r.skipped_reasons.items()]
     if notes or skipped:
@@ -470,22 +470,3 @@ def render_receivables(
             out.print(f"  · {file}: {reason}: {count}")
         for note in notes:
             out.print(f"  · {note}")
-
-
-def _render_rejected(report: ImportReport, t: dict[str, str], out: Console) -> None:
-    from rich.table import Table
-
-    if not report.rejected:
-        return
-    shown = report.rejected[:20]
-    bad = Table(
-        title=t["rejected_title"].format(
-            file=report.file, count=report.rows_rejected, shown=len(shown)
-        ),
-        title_style="bold red",
-    )
-    for key in ("row", "column", "value", "reason"):
-        bad.add_column(t[key])
-    for r in shown:
-        bad.add_row(str(r.row), r.column, "" if r.value is None else r.value, r.reason)
-    out.print(bad)
