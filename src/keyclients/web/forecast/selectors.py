@@ -104,15 +104,8 @@ def key_client_keys(*, sales: CompanySales) -> frozenset[str]:
     """The keys of the KAISM page's key clients (class A, a strategic position, reputation or
     development, or marked by hand: DESIGN's key criteria), as of the end of the LTM."""
     from keyclients.web.insights import kaism_selectors
-    from keyclients.web.insights.criteria import kaism_settings
 
-    company = sales.company
-    data = kaism_selectors.kaism_data(
-        sales=sales,
-        settings=insights_selectors.concentration_settings(company=company),
-        kaism=kaism_settings(company=company),
-        today=timezone.localdate(),
-    )
+    data = kaism_selectors.company_kaism_data(sales=sales)
     return frozenset(data.clients.filter(pl.col("is_key")).get_column("client_key").to_list())
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from django.utils import timezone
 
 from keyclients.web.accounts.models import Company, User
 from keyclients.web.insights import kaism_selectors, kaism_services, selectors
@@ -74,12 +73,7 @@ def demo_scores(*, company: Company, owner: User, seed: int) -> int:
         return 0
     rng = np.random.default_rng(seed)
     settings = kaism_settings(company=company)
-    data = kaism_selectors.kaism_data(
-        sales=selectors.company_sales(company=company),
-        settings=selectors.concentration_settings(company=company),
-        kaism=settings,
-        today=timezone.localdate(),
-    )
+    data = kaism_selectors.company_kaism_data(sales=selectors.company_sales(company=company))
     top = kaism_selectors.scoring_rows(data=data, limit=SCORED_TOP)
     values: dict[int, dict[str, int | None]] = {}
     for index, row in enumerate(top.iter_rows(named=True)):

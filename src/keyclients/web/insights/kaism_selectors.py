@@ -142,6 +142,23 @@ def kaism_data(
     )
 
 
+def company_kaism_data(*, sales: CompanySales) -> KaismData:
+    """`kaism_data` with the company's own settings (ABC thresholds, KAISM criteria), as of
+    the end of its LTM today: what the KAISM page, the risk page and the reports show."""
+    from django.utils import timezone
+
+    from keyclients.web.insights.criteria import kaism_settings
+    from keyclients.web.insights.selectors import concentration_settings
+
+    company = sales.company
+    return kaism_data(
+        sales=sales,
+        settings=concentration_settings(company=company),
+        kaism=kaism_settings(company=company),
+        today=timezone.localdate(),
+    )
+
+
 def _keyed(frame: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
     """A frame keyed by client_id, keyed by the core's client_key (and name) instead."""
     return frame.join(

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -52,14 +51,7 @@ def company_kaism(
     """The company's KAISM settings and data, as of the end of its LTM."""
     company = request.membership.company
     sales = sales or insights_selectors.company_sales(company=company)
-    settings = kaism_settings(company=company)
-    data = kaism_selectors.kaism_data(
-        sales=sales,
-        settings=insights_selectors.concentration_settings(company=company),
-        kaism=settings,
-        today=timezone.localdate(),
-    )
-    return settings, data
+    return kaism_settings(company=company), kaism_selectors.company_kaism_data(sales=sales)
 
 
 def _names(request: CompanyRequest) -> str:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
-from django.utils import timezone
 
 from keyclients.core.analytics.cashflow import DEFAULT_HORIZON
 from keyclients.core.analytics.kaism import score_column
@@ -23,7 +22,7 @@ from keyclients.web.forecast import selectors as forecast_selectors
 from keyclients.web.insights import kaism_selectors
 from keyclients.web.insights import receivables as receivables_selectors
 from keyclients.web.insights.criteria import kaism_settings
-from keyclients.web.insights.selectors import CompanySales, concentration_settings
+from keyclients.web.insights.selectors import CompanySales
 
 
 @dataclass(frozen=True)
@@ -77,12 +76,7 @@ def kaism_data(*, sales: CompanySales) -> kaism_selectors.KaismData:
     """The KAISM page's data: positions, key clients and reasons, stability and warnings, as of
     the end of the company's LTM (a client's key status does not change with a report's
     period)."""
-    return kaism_selectors.kaism_data(
-        sales=sales,
-        settings=concentration_settings(company=sales.company),
-        kaism=kaism_settings(company=sales.company),
-        today=timezone.localdate(),
-    )
+    return kaism_selectors.company_kaism_data(sales=sales)
 
 
 def score_columns(*, company: Company, frame: pl.DataFrame) -> list[str]:
